@@ -1,0 +1,99 @@
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { createAuthenticator } from './auth/middleware.js';
+import { apiKeyRoutes } from './auth/routes.js';
+import type { AppDeps } from './deps.js';
+import { docsRoutes, healthRoutes } from './health/routes.js';
+import type { AppEnv } from './http/context.js';
+import { errorBody, handleError } from './http/errors.js';
+import { createRouter } from './http/router.js';
+import { payeeRoutes } from './payees/routes.js';
+import { unitRoutes } from './units/routes.js';
+
+/** Features whose routes live under /v1 and need an API key. */
+const apiFeatures = [apiKeyRoutes, unitRoutes, payeeRoutes];
+
+/** Builds the HTTP app from its dependencies; it opens nothing itself. */
+export function createApp(deps: AppDeps) {
+  const app = createRouter();
+  const authenticate = createAuthenticator(deps);
+
+  app.use('*', requestId({ generator: () => crypto.randomUUID() }));
+  app.use('*', attachDeps(deps));
+  app.use('*', secureHeaders());
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.config.BODY_LIMIT_BYTES,
+      onError: (c) => c.json(errorBody('payload_too_large', 'Request body is too large'), 413),
+    }),
+  );
+  // Callbacks prove who sent them with the provider's own signature, not with our API keys.
+  app.use('/v1/*', (c, next) => (c.req.path.startsWith('/v1/callbacks/') ? next() : authenticate(c, next)));
+
+  app.route('/', healthRoutes);
+  app.route('/', docsRoutes);
+  for (const feature of apiFeatures) app.route('/v1', feature);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'cashless-commune',
+      version: '1',
+      description: 'VietQR issuing, reconciliation and cashless-payment metrics for a Vietnamese commune.',
+    },
+  });
+
+  const allowedMethods = methodsByPath(app);
+  app.notFound((c) => {
+    const methods = allowedMethods(c.req.path);
+    if (methods.length > 0) {
+      c.header('Allow', methods.join(', '));
+      return c.json(errorBody('method_not_allowed', `Use ${methods.join(' or ')} on this path`), 405);
+    }
+    return c.json(errorBody('not_found', 'No such route'), 404);
+  });
+  app.onError(handleError);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;
+
+function attachDeps(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const started = performance.now();
+    c.set('deps', deps);
+    const log = deps.logger.child({ requestId: c.var.requestId });
+    c.set('log', log);
+    await next();
+    // The path without its query: queries can carry household codes and payer references.
+    log.info(
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
+      'request',
+    );
+  };
+}
+
+/** Hono answers 404 for a known path with the wrong method; api.md wants 405 with an Allow header. */
+function methodsByPath(app: { routes: { method: string; path: string }[] }) {
+  let table: { pattern: RegExp; method: string }[] | undefined;
+  return (path: string): string[] => {
+    table ??= app.routes
+      .filter((r) => r.method !== 'ALL' && !r.path.includes('*'))
+      .map((r) => ({
+        method: r.method,
+        pattern: new RegExp(
+          `^${r.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\/:[^/]+/g, '/[^/]+')}/?$`,
+        ),
+      }));
+    return [...new Set(table.filter((r) => r.pattern.test(path)).map((r) => r.method))];
+  };
+}

@@ -1,0 +1,20 @@
+import type { Config } from '../config.js';
+import type { AppDeps } from '../deps.js';
+import type { AnyJob } from './types.js';
+
+/** Every background job of the service. A feature adds its jobs here. */
+export const allJobs: AnyJob[] = [];
+
+/** Periodic jobs: [job, every ms, payload]. */
+export const schedules: [AnyJob, number, unknown][] = [];
+
+/**
+ * Starts what runs in the background in this process. With BullMQ, `ROLE=api` only enqueues and a
+ * separate `npm run worker` process works; in-process jobs always run here.
+ */
+export async function startBackground(deps: AppDeps, role: Config['ROLE']): Promise<void> {
+  const works = deps.jobs.kind === 'in-process' || role !== 'api';
+  if (!works) return;
+  await deps.jobs.work(allJobs, deps);
+  for (const [job, everyMs, payload] of schedules) await deps.jobs.every(job, everyMs, payload);
+}

@@ -1,0 +1,52 @@
+import { serve } from '@hono/node-server';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { runMigrations } from './db/migrate.js';
+import { seedDemoIfEmpty } from './demo/seed.js';
+import { closeDeps, createDeps, createLogger } from './deps.js';
+import { startBackground } from './jobs/registry.js';
+
+async function main() {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config);
+  const deps = await createDeps(config, { logger });
+  await runMigrations(deps.database, config.DATABASE_URL);
+  if (config.DEMO) await seedDemoIfEmpty(deps);
+  await startBackground(deps, config.ROLE);
+
+  const server =
+    config.ROLE === 'worker'
+      ? undefined
+      : serve({ fetch: createApp(deps).fetch, port: config.PORT, hostname: config.HOST }, (info) =>
+          logger.info(
+            { port: info.port, database: deps.database.kind, jobs: deps.jobs.kind },
+            `cashless-commune listening on http://localhost:${info.port} (docs at /docs)`,
+          ),
+        );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new requests, finishing running jobs');
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeDeps(deps);
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+void main();
