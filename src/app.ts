@@ -3,17 +3,30 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { createAuthenticator } from './auth/middleware.js';
+import { callbackRoutes } from './callbacks/routes.js';
 import { apiKeyRoutes } from './auth/routes.js';
 import type { AppDeps } from './deps.js';
 import { docsRoutes, healthRoutes } from './health/routes.js';
 import type { AppEnv } from './http/context.js';
 import { errorBody, handleError } from './http/errors.js';
 import { createRouter } from './http/router.js';
+import { opsRoutes } from './ops/routes.js';
 import { payeeRoutes } from './payees/routes.js';
+import { transactionRoutes } from './reconciliation/routes.js';
+import { statementRoutes } from './statements/routes.js';
 import { unitRoutes } from './units/routes.js';
 
 /** Features whose routes live under /v1 and need an API key. */
-const apiFeatures = [apiKeyRoutes, unitRoutes, payeeRoutes];
+const apiFeatures = [
+  apiKeyRoutes,
+  unitRoutes,
+  payeeRoutes,
+  // /v1/callbacks/* skip the API key (see below): each adapter checks its provider's signature.
+  callbackRoutes,
+  transactionRoutes,
+  statementRoutes,
+  opsRoutes,
+];
 
 /** Builds the HTTP app from its dependencies; it opens nothing itself. */
 export function createApp(deps: AppDeps) {

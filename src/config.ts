@@ -29,6 +29,8 @@ const envSchema = z.object({
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   GENERIC_WEBHOOK_SECRET: z.string().min(16).optional(),
   SEPAY_API_KEY: z.string().min(8).optional(),
+  /** SePay's HMAC-SHA256 signing secret, when the webhook is set to sign instead of (or as well as) an API key. */
+  SEPAY_WEBHOOK_SECRET: z.string().min(16).optional(),
   PAYOS_CHECKSUM_KEY: z.string().min(16).optional(),
   CASSO_WEBHOOK_SECRET: z.string().min(16).optional(),
 });

@@ -1,12 +1,18 @@
 import type { Config } from '../config.js';
 import type { AppDeps } from '../deps.js';
+import { RELAY_EVERY_MS, relayJob } from '../outbox/relay.js';
+import { SWEEP_EVERY_MS, sweepJob } from '../reconciliation/sweep.js';
+import { ingestEventsJob, matchJob } from '../transactions/jobs.js';
 import type { AnyJob } from './types.js';
 
 /** Every background job of the service. A feature adds its jobs here. */
-export const allJobs: AnyJob[] = [];
+export const allJobs: AnyJob[] = [relayJob, ingestEventsJob, matchJob, sweepJob];
 
 /** Periodic jobs: [job, every ms, payload]. */
-export const schedules: [AnyJob, number, unknown][] = [];
+export const schedules: [AnyJob, number, unknown][] = [
+  [relayJob, RELAY_EVERY_MS, { v: 1 }],
+  [sweepJob, SWEEP_EVERY_MS, { v: 1 }],
+];
 
 /**
  * Starts what runs in the background in this process. With BullMQ, `ROLE=api` only enqueues and a

@@ -1,0 +1,54 @@
+/**
+ * Is this the same credit, reported by another channel? Two callbacks from different providers, or a
+ * callback and a statement line, describe one bank movement when they agree on the receiving account,
+ * the amount and (within a window) the booked time — checked in SQL — and their memos are compatible:
+ * banks and aggregators rewrite memos differently (prefixes, truncation, diacritics, spacing), so memos
+ * are compared folded to A–Z0–9 and count as the same when they share a reference code or bank
+ * reference, when one contains the other, or when they share a long common run. Pure.
+ */
+import { foldVietnamese } from '../vietqr/fold.js';
+
+/** Callbacks and timed statement lines: how far apart two reports of one credit can be booked. */
+export const FINGERPRINT_WINDOW_MINUTES = 30;
+/** A shared run of at least this many characters makes two memos compatible. */
+const MIN_COMMON_RUN = 12;
+
+export const compactMemo = (memo: string) =>
+  foldVietnamese(memo)
+    .toUpperCase()
+    .replace(/[^0-9A-Z]/g, '');
+
+export type MemoFacts = { memo: string; referenceCodes: readonly string[]; bankReference?: string | null };
+
+export function memosCompatible(a: MemoFacts, b: MemoFacts): boolean {
+  if (a.referenceCodes.some((c) => b.referenceCodes.includes(c))) return true;
+  // Different reference codes: two payments, however alike the rest looks.
+  if (a.referenceCodes.length > 0 && b.referenceCodes.length > 0) return false;
+  const ra = a.bankReference ? compactMemo(a.bankReference) : '';
+  const rb = b.bankReference ? compactMemo(b.bankReference) : '';
+  if (ra && rb && (ra === rb || ra.endsWith(rb) || rb.endsWith(ra))) return true;
+  const x = compactMemo(a.memo);
+  const y = compactMemo(b.memo);
+  if (x === '' || y === '') return true; // nothing to compare: account, amount and time decide
+  if (x.includes(y) || y.includes(x)) return true;
+  if (ra && x.includes(ra)) return true;
+  if (rb && y.includes(rb)) return true;
+  return longestCommonRun(x, y) >= Math.min(MIN_COMMON_RUN, x.length, y.length);
+}
+
+/** Length of the longest common substring (memos are short: O(n·m) is fine). */
+export function longestCommonRun(a: string, b: string): number {
+  let best = 0;
+  let prev = new Array<number>(b.length + 1).fill(0);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = new Array<number>(b.length + 1).fill(0);
+    for (let j = 1; j <= b.length; j++) {
+      if (a[i - 1] === b[j - 1]) {
+        cur[j] = prev[j - 1]! + 1;
+        if (cur[j]! > best) best = cur[j]!;
+      }
+    }
+    prev = cur;
+  }
+  return best;
+}
