@@ -1,0 +1,94 @@
+import { sql } from 'drizzle-orm';
+import { type DbOrTx, queryRows } from '../db/client.js';
+import { vnDay } from './day.js';
+
+export const channels = ['qr', 'transfer', 'ewallet', 'cash'] as const;
+export type Channel = (typeof channels)[number];
+
+/**
+ * One payment as the cashless ratios count it. Cash payments and allocations of cashless transactions
+ * are recorded as facts in the same database transaction that stores them, so the rollups move exactly
+ * once with the money. An undo (a reversed allocation) is a fact with negative count and value.
+ */
+export type PaymentFact = {
+  channel: Channel;
+  /** +1 for a new payment, -1 when one is undone, 0 when only its amount changes. */
+  count: number;
+  /** Signed whole VND. */
+  value: number;
+  /** When the money moved (booked time of a transaction, paid time of cash); its day is taken in Asia/Ho_Chi_Minh. */
+  occurredAt: Date;
+  /** Where the payment counts: the payer household's unit when known, else the payee's unit. */
+  unitCode: string;
+  payeeId: string;
+  payeeKind: string;
+  category: string;
+  /** Household code when known, else the payer reference; null when the payer is unknown. */
+  payerKey: string | null;
+};
+
+export class UnknownFactUnitError extends Error {
+  override name = 'UnknownFactUnitError';
+  constructor(readonly unitCode: string) {
+    super(`Payment fact names unit ${unitCode}, which does not exist`);
+  }
+}
+
+/**
+ * Applies a payment fact to the rollups (payment_rollups, payer_rollups, payee_rollups), inside the
+ * caller's transaction: the caller's commit stores the money and its metrics together or neither.
+ *
+ * One statement with three upserts, always in the same table order, so concurrent callers lock rollup
+ * rows in one order. An unknown unit throws (and so rolls the caller back) rather than losing the fact.
+ */
+export async function recordPaymentFact(db: DbOrTx, fact: PaymentFact): Promise<void> {
+  if (!Number.isInteger(fact.count) || !Number.isSafeInteger(fact.value)) {
+    throw new RangeError('A payment fact has an integer count and whole-VND value');
+  }
+  const day = vnDay(fact.occurredAt);
+  const [row] = await queryRows<{ units: number }>(
+    db,
+    sql`
+      with u as (select code, path from units where code = ${fact.unitCode}),
+      payments as (
+        insert into payment_rollups (day, unit_code, unit_path, payee_kind, category, channel, count, value)
+        select ${day}::date, u.code, u.path, ${fact.payeeKind}, ${fact.category}, ${fact.channel},
+               ${fact.count}::bigint, ${fact.value}::bigint
+        from u
+        on conflict (unit_code, day, payee_kind, category, channel) do update
+          set count = payment_rollups.count + excluded.count, value = payment_rollups.value + excluded.value
+        returning 1
+      ),
+      payers as (
+        insert into payer_rollups (day, unit_code, unit_path, category, channel, payer_key, count)
+        select ${day}::date, u.code, u.path, ${fact.category}, ${fact.channel}, ${fact.payerKey}::text,
+               ${fact.count}::bigint
+        from u
+        where ${fact.payerKey}::text is not null and ${fact.count}::bigint <> 0
+        on conflict (unit_code, day, category, channel, payer_key) do update
+          set count = payer_rollups.count + excluded.count
+        returning 1
+      ),
+      payees as (
+        insert into payee_rollups (day, payee_id, channel, count, value)
+        select ${day}::date, ${fact.payeeId}::uuid, ${fact.channel}, ${fact.count}::bigint, ${fact.value}::bigint
+        from u
+        on conflict (payee_id, day, channel) do update
+          set count = payee_rollups.count + excluded.count, value = payee_rollups.value + excluded.value
+        returning 1
+      )
+      select (select count(*) from u)::int as units,
+             (select count(*) from payments)::int as p,
+             (select count(*) from payers)::int as r,
+             (select count(*) from payees)::int as e`,
+  );
+  if (!row || row.units === 0) throw new UnknownFactUnitError(fact.unitCode);
+  if (fact.count < 0 && fact.payerKey !== null) {
+    // The payer's last payment in this slice was undone: they are no longer a payer there. Only an exact
+    // 0 goes: the net count is a sum, so the rows left do not depend on the order facts arrived in.
+    await db.execute(sql`
+      delete from payer_rollups
+      where unit_code = ${fact.unitCode} and day = ${day}::date and category = ${fact.category}
+        and channel = ${fact.channel} and payer_key = ${fact.payerKey} and count = 0`);
+  }
+}

@@ -1,0 +1,207 @@
+import { type SQL, sql } from 'drizzle-orm';
+import { type DbOrTx, queryRows } from '../db/client.js';
+import { countHouseholds } from '../units/store.js';
+import { eachDay, eachMonth } from './day.js';
+import { channels } from './facts.js';
+import { emptyTally, type Tally } from './ratio.js';
+import { categories, type GroupBy } from './schema.js';
+
+/*
+ * Metrics read the rollup tables only (never transactions or cash payments), so a query costs the number
+ * of rollup rows in the unit's subtree and date range. The subtree is the range of unit paths that start
+ * with the unit's path, written with the text_pattern_ops operators (~>=~, ~<~) so that the
+ * (unit_path, day) index is used even by a generic prepared plan (a LIKE with a parameter is not).
+ * Household and stall counts join the units, households and payees tables read-only, for the same reason.
+ */
+
+/** Paths end in '/', and '0' is the character after '/': every path under P sorts in [P, P without '/' + '0'). */
+const pathRange = (column: SQL, path: string) =>
+  sql`${column} ~>=~ ${path} and ${column} ~<~ ${`${path.slice(0, -1)}0`}`;
+
+export type Slice = { cashless: Tally; cash: Tally; adopters: number };
+export type CashlessFigures = {
+  totals: Slice;
+  /** In display order; empty without a groupBy. */
+  groups: { key: string; slice: Slice }[];
+};
+
+export type MetricsQuery = {
+  unitCode: string;
+  unitPath: string;
+  from: string;
+  to: string;
+  groupBy?: GroupBy;
+};
+
+function groupKey(groupBy: GroupBy | undefined, unitPath: string): SQL {
+  switch (groupBy) {
+    case 'category':
+      return sql`category`;
+    case 'channel':
+      return sql`channel`;
+    case 'day':
+      return sql`day::text`;
+    case 'month':
+      return sql`to_char(day, 'YYYY-MM')`;
+    case 'unit':
+      // The first path segment below the unit: its direct child. '' for facts counted on the unit itself.
+      return sql`split_part(substr(unit_path, ${unitPath.length + 1}), '/', 1)`;
+    case undefined:
+      return sql`''`;
+  }
+}
+
+export const emptySlice = (): Slice => ({ cashless: emptyTally(), cash: emptyTally(), adopters: 0 });
+
+/** Count, value, distinct payers and adopting households: in total and per group. */
+export async function cashlessFigures(db: DbOrTx, q: MetricsQuery): Promise<CashlessFigures> {
+  const key = groupKey(q.groupBy, q.unitPath);
+  const inRange = sql`${pathRange(sql`unit_path`, q.unitPath)} and day between ${q.from}::date and ${q.to}::date`;
+  const [payments, payers] = await Promise.all([
+    queryRows<{ key: string; cash: boolean; count: number; value: number }>(
+      db,
+      sql`select ${key} as key, channel = 'cash' as cash, sum(count)::bigint as count, sum(value)::bigint as value
+          from payment_rollups where ${inRange}
+          group by 1, 2`,
+    ),
+    queryRows<{ key: string; total: number; cash: boolean; payers: number; adopters: number }>(
+      db,
+      sql`select key, grouping(key) as total, cash, count(distinct payer_key)::int as payers,
+                 count(distinct payer_key) filter (where household)::int as adopters
+          from (select ${key} as key, channel = 'cash' as cash, r.payer_key, h.code is not null as household
+                from payer_rollups r left join households h on h.code = r.payer_key
+                where ${inRange} and r.count > 0) s
+          group by grouping sets ((key, cash), (cash))`,
+    ),
+  ]);
+  const totals = emptySlice();
+  const groups = new Map<string, Slice>();
+  const sliceOf = (k: string) => {
+    const found = groups.get(k);
+    if (found) return found;
+    const created = emptySlice();
+    groups.set(k, created);
+    return created;
+  };
+  for (const r of payments) {
+    for (const s of q.groupBy ? [totals, sliceOf(r.key)] : [totals]) {
+      const t = r.cash ? s.cash : s.cashless;
+      t.count += Number(r.count);
+      t.value += Number(r.value);
+    }
+  }
+  for (const r of payers) {
+    const s = Number(r.total) === 1 ? totals : q.groupBy ? sliceOf(r.key) : undefined;
+    if (!s) continue;
+    (r.cash ? s.cash : s.cashless).payers = r.payers;
+    if (!r.cash) s.adopters = r.adopters;
+  }
+  if (q.groupBy === 'unit' && groups.has('')) {
+    const own = groups.get('')!;
+    groups.delete('');
+    groups.set(q.unitCode, own);
+  }
+  return { totals, groups: orderGroups(q, groups) };
+}
+
+/** Every expected group appears (a day without payments is a day at 0), in a stable order. */
+function orderGroups(q: MetricsQuery, found: Map<string, Slice>): { key: string; slice: Slice }[] {
+  const expected: string[] =
+    q.groupBy === 'day'
+      ? eachDay(q.from, q.to)
+      : q.groupBy === 'month'
+        ? eachMonth(q.from, q.to)
+        : q.groupBy === 'category'
+          ? [...categories]
+          : q.groupBy === 'channel'
+            ? [...channels]
+            : [];
+  const keys = [...expected, ...[...found.keys()].filter((k) => !expected.includes(k)).sort()];
+  return keys.map((key) => ({ key, slice: found.get(key) ?? emptySlice() }));
+}
+
+/** Households registered under the unit (the denominator of household adoption). */
+export const householdsUnder = (db: DbOrTx, unitPath: string) => countHouseholds(db, unitPath);
+
+/** Households per direct child of the unit (for groupBy=unit). */
+export async function householdsByChild(db: DbOrTx, unitPath: string): Promise<Map<string, number>> {
+  const rows = await queryRows<{ child: string; n: number }>(
+    db,
+    sql`select split_part(substr(u.path, ${unitPath.length + 1}), '/', 1) as child, count(*)::int as n
+        from households h join units u on u.code = h.unit_code
+        where ${pathRange(sql`u.path`, unitPath)}
+        group by 1`,
+  );
+  return new Map(rows.map((r) => [r.child, r.n]));
+}
+
+export type MarketFigures = { stalls: number; stallsWithQr: number; stallsPaidByQr: number };
+
+/**
+ * Market stalls (market_vendor payees) under the unit. Every payee has a bank account and so a static
+ * VietQR (GET /v1/payees/{id}/qr.svg): stallsWithQr counts all of them. stallsPaidByQr counts those with at
+ * least one cashless payment (QR, transfer or e-wallet, net of undos) in the period.
+ */
+export async function marketFigures(
+  db: DbOrTx,
+  unitPath: string,
+  from: string,
+  to: string,
+): Promise<MarketFigures> {
+  const [row] = await queryRows<{ stalls: number; paid: number }>(
+    db,
+    sql`select count(*)::int as stalls, count(*) filter (where x.n > 0)::int as paid
+        from payees p join units u on u.code = p.unit_code
+        left join lateral (
+          select sum(r.count) as n from payee_rollups r
+          where r.payee_id = p.id and r.day between ${from}::date and ${to}::date and r.channel <> 'cash'
+        ) x on true
+        where p.kind = 'market_vendor' and ${pathRange(sql`u.path`, unitPath)}`,
+  );
+  return { stalls: row?.stalls ?? 0, stallsWithQr: row?.stalls ?? 0, stallsPaidByQr: row?.paid ?? 0 };
+}
+
+export type StallActivity = {
+  payeeId: string;
+  name: string;
+  stallNo: string | null;
+  cashless: { count: number; value: number };
+  cash: { count: number; value: number };
+};
+
+/** Each market stall under the unit with its cashless and cash takings in the period (the dashboard's list). */
+export async function stallActivity(
+  db: DbOrTx,
+  unitPath: string,
+  from: string,
+  to: string,
+): Promise<StallActivity[]> {
+  const rows = await queryRows<{
+    id: string;
+    name: string;
+    stall_no: string | null;
+    qr_count: number;
+    qr_value: number;
+    cash_count: number;
+    cash_value: number;
+  }>(
+    db,
+    sql`select p.id::text as id, p.name, p.stall_no,
+               coalesce(sum(r.count) filter (where r.channel <> 'cash'), 0)::bigint as qr_count,
+               coalesce(sum(r.value) filter (where r.channel <> 'cash'), 0)::bigint as qr_value,
+               coalesce(sum(r.count) filter (where r.channel = 'cash'), 0)::bigint as cash_count,
+               coalesce(sum(r.value) filter (where r.channel = 'cash'), 0)::bigint as cash_value
+        from payees p join units u on u.code = p.unit_code
+        left join payee_rollups r on r.payee_id = p.id and r.day between ${from}::date and ${to}::date
+        where p.kind = 'market_vendor' and ${pathRange(sql`u.path`, unitPath)}
+        group by p.id, p.name, p.stall_no
+        order by p.stall_no nulls last, p.name`,
+  );
+  return rows.map((r) => ({
+    payeeId: r.id,
+    name: r.name,
+    stallNo: r.stall_no,
+    cashless: { count: Number(r.qr_count), value: Number(r.qr_value) },
+    cash: { count: Number(r.cash_count), value: Number(r.cash_value) },
+  }));
+}

@@ -1,0 +1,63 @@
+import { bigint, date, index, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+
+/*
+ * Rollups of payment facts (see facts.ts). They are the only tables the metrics API reads: a metrics
+ * query never touches transactions or cash payments, so its cost follows the number of days × units ×
+ * categories in the range, not the number of payments. `unit_path` is the fact's unit path copied in, so a
+ * subtree (a province, a commune) is one prefix range on the (unit_path, day) index.
+ * `day` is the calendar day of the payment in Asia/Ho_Chi_Minh.
+ */
+
+/** Count and value of payments per day, unit, payee kind, category and channel. */
+export const paymentRollups = pgTable(
+  'payment_rollups',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    unitCode: text('unit_code').notNull(),
+    unitPath: text('unit_path').notNull(),
+    payeeKind: text('payee_kind').notNull(),
+    category: text('category').notNull(),
+    channel: text('channel').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+    value: bigint('value', { mode: 'number' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.unitCode, t.day, t.payeeKind, t.category, t.channel] }),
+    index('payment_rollups_path_day_idx').on(t.unitPath.op('text_pattern_ops'), t.day),
+  ],
+);
+
+/**
+ * The set of payers per day, unit, category and channel: distinct payers over any period and slice is a
+ * COUNT(DISTINCT payer_key) over this set. `count` is the net number of that payer's payments there, so
+ * an undone payment removes the payer again when it was their only one (rows at 0 are deleted).
+ */
+export const payerRollups = pgTable(
+  'payer_rollups',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    unitCode: text('unit_code').notNull(),
+    unitPath: text('unit_path').notNull(),
+    category: text('category').notNull(),
+    channel: text('channel').notNull(),
+    payerKey: text('payer_key').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.unitCode, t.day, t.category, t.channel, t.payerKey] }),
+    index('payer_rollups_path_day_idx').on(t.unitPath.op('text_pattern_ops'), t.day),
+  ],
+);
+
+/** Count and value per payee, day and channel: which stalls were paid cashless, a vendor's takings. */
+export const payeeRollups = pgTable(
+  'payee_rollups',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    payeeId: uuid('payee_id').notNull(),
+    channel: text('channel').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+    value: bigint('value', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.payeeId, t.day, t.channel] }), index('payee_rollups_day_idx').on(t.day)],
+);
