@@ -10,6 +10,7 @@ import { docsRoutes, healthRoutes } from './health/routes.js';
 import type { AppEnv } from './http/context.js';
 import { errorBody, handleError } from './http/errors.js';
 import { createRouter } from './http/router.js';
+import { metricsRoutes } from './metrics/routes.js';
 import { opsRoutes } from './ops/routes.js';
 import { payeeRoutes } from './payees/routes.js';
 import { transactionRoutes } from './reconciliation/routes.js';
@@ -21,6 +22,7 @@ const apiFeatures = [
   apiKeyRoutes,
   unitRoutes,
   payeeRoutes,
+  metricsRoutes,
   // /v1/callbacks/* skip the API key (see below): each adapter checks its provider's signature.
   callbackRoutes,
   transactionRoutes,

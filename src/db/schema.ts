@@ -3,6 +3,7 @@ export * from '../audit/tables.js';
 export * from '../auth/tables.js';
 export * from '../callbacks/tables.js';
 export * from '../idempotency/tables.js';
+export * from '../metrics/tables.js';
 export * from '../outbox/tables.js';
 export * from '../payees/tables.js';
 export * from '../statements/tables.js';
