@@ -1,0 +1,206 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sweep } from '../../../src/reconciliation/sweep.js';
+import { generateReferenceCode } from '../../../src/vietqr/reference-code.js';
+import { startTestApp, type TestApp } from '../../support/app.js';
+import {
+  countRows,
+  createRequest,
+  genericCallback,
+  getRequest,
+  postCallback,
+  secrets,
+  sepayCallback,
+  setRequestStatus,
+  settle,
+  transactionsOf,
+  uniqueId,
+} from '../../support/callback-factories.js';
+import { createCommune, createPayee } from '../../support/factories.js';
+
+let app: TestApp;
+let commune: Awaited<ReturnType<typeof createCommune>>;
+beforeAll(async () => {
+  app = await startTestApp({ env: secrets });
+  commune = await createCommune(app);
+});
+afterAll(() => app?.close());
+
+const school = () => createPayee(app, commune.commune, { kind: 'school', stallNo: undefined });
+
+async function pay(account: string, amount: number, memo: string) {
+  const res = await postCallback(
+    app,
+    'sepay',
+    sepayCallback({ accountNumber: account, transferAmount: amount, content: memo }),
+  );
+  expect(res.status).toBe(200);
+  await settle(app);
+}
+
+describe('matching by reference code', () => {
+  it('exact payment → matched, the request paid', async () => {
+    const payee = await school();
+    const r = await createRequest(app, payee, commune.hamlets[0]!, 200_000);
+    await pay(payee.accountNumber, 200_000, `MBVCB.3278907687.${r.reference}.NGUYEN VAN A chuyen tien`);
+    const [t] = await transactionsOf(app, payee.accountNumber);
+    expect(t).toMatchObject({
+      status: 'matched',
+      refundDue: false,
+      allocatedAmount: 200_000,
+      payeeId: payee.id,
+    });
+    expect((await getRequest(app, r.id)).status).toBe('paid');
+  });
+
+  it('partial payments accumulate until paid; a further payment is a duplicate flagged for refund', async () => {
+    const payee = await school();
+    const r = await createRequest(app, payee, commune.hamlets[0]!, 300_000);
+    await pay(payee.accountNumber, 100_000, `IBFT ${r.reference} hoc phi dot 1`);
+    expect((await getRequest(app, r.id)).status).toBe('partially_paid');
+    await pay(payee.accountNumber, 200_000, `${r.reference.toLowerCase()} dot 2`);
+    const req = await getRequest(app, r.id);
+    expect(req).toMatchObject({ status: 'paid', paidAmount: 300_000 });
+    await pay(payee.accountNumber, 300_000, `${r.reference} tra lai`);
+    const txs = await transactionsOf(app, payee.accountNumber);
+    expect(txs.map((t) => t.status).sort()).toEqual(['duplicate', 'matched', 'partial']);
+    const dup = txs.find((t) => t.status === 'duplicate');
+    expect(dup).toMatchObject({ refundDue: true, refundAmount: 300_000 });
+    const flagged = await app.api('GET', `/v1/transactions?status=duplicate&payeeId=${payee.id}`);
+    expect(flagged.body.items.map((t: { id: string }) => t.id)).toEqual([dup.id]);
+  });
+
+  it('overpayment → overpaid with the excess flagged for refund', async () => {
+    const payee = await school();
+    const r = await createRequest(app, payee, commune.hamlets[0]!, 50_000);
+    await pay(payee.accountNumber, 80_000, `THANH TOAN ${r.reference}`);
+    const [t] = await transactionsOf(app, payee.accountNumber);
+    expect(t).toMatchObject({ status: 'overpaid', refundDue: true, refundAmount: 30_000 });
+    expect((await getRequest(app, r.id)).status).toBe('overpaid');
+  });
+
+  it('memo variants banks produce still find the code', async () => {
+    const payee = await school();
+    const memos = [
+      (c: string) => `MBVCB.3278614497.${c}.NGUYEN VAN A`,
+      (c: string) => `${c.slice(0, 4)} ${c.slice(4)} hoc phi`,
+      (c: string) => `IBFT ${c.toLowerCase()}-CTLNHIDI000012345678`,
+      (c: string) => `Học phí ${c.split('').join('.')} – Đợt 1`,
+      (c: string) => `${c}NGUYENVANACHUYENTIEN`,
+    ];
+    for (const memo of memos) {
+      const r = await createRequest(app, payee, commune.hamlets[0]!, 10_000);
+      await pay(payee.accountNumber, 10_000, memo(r.reference));
+      expect((await getRequest(app, r.id)).status, memo(r.reference)).toBe('paid');
+    }
+  });
+
+  it('payments to expired or cancelled requests are matched but flagged for refund', async () => {
+    const payee = await school();
+    const expired = await createRequest(app, payee, commune.hamlets[0]!, 40_000);
+    const cancelled = await createRequest(app, payee, commune.hamlets[0]!, 60_000);
+    await setRequestStatus(app, expired.id, 'expired');
+    await setRequestStatus(app, cancelled.id, 'cancelled');
+    await pay(payee.accountNumber, 40_000, `${expired.reference}`);
+    await pay(payee.accountNumber, 60_000, `${cancelled.reference}`);
+    const txs = await transactionsOf(app, payee.accountNumber);
+    expect(txs).toHaveLength(2);
+    for (const t of txs)
+      expect(t).toMatchObject({ status: 'matched', refundDue: true, refundAmount: t.amount });
+    expect((await getRequest(app, expired.id)).status).toBe('expired');
+    expect((await getRequest(app, cancelled.id)).status).toBe('cancelled');
+  });
+});
+
+describe('matching without a reference', () => {
+  it('a credit to a stall’s account is that stall’s market sale', async () => {
+    const stall = await createPayee(app, commune.hamlets[1]!);
+    await pay(stall.accountNumber, 35_000, 'NGUYEN THI B chuyen tien mua ca');
+    const [t] = await transactionsOf(app, stall.accountNumber);
+    expect(t).toMatchObject({ status: 'matched', payeeId: stall.id, unitCode: commune.hamlets[1] });
+    const detail = await app.api('GET', `/v1/transactions/${t.id}`);
+    expect(detail.body.allocations).toMatchObject([
+      { kind: 'market_sale', payeeId: stall.id, amount: 35_000, channel: 'qr' },
+    ]);
+  });
+
+  it('a credit nobody can place is unmatched, in the review queue of the receiving payee', async () => {
+    const payee = await school();
+    await pay(payee.accountNumber, 12_345, 'chuyen tien');
+    const queue = await app.api('GET', `/v1/transactions?status=unmatched&unitCode=${commune.commune}`);
+    expect(queue.body.items.map((t: { accountNumber: string }) => t.accountNumber)).toContain(
+      payee.accountNumber,
+    );
+  });
+
+  it('a callback that arrives before its request is matched by the sweep once the request exists', async () => {
+    const payee = await school();
+    const code = generateReferenceCode();
+    await pay(payee.accountNumber, 70_000, `hoc phi ${code}`);
+    let [t] = await transactionsOf(app, payee.accountNumber);
+    expect(t.status).toBe('unmatched');
+    // The request carrying that code is issued afterwards.
+    const r = await createRequest(app, payee, commune.hamlets[0]!, 70_000);
+    await app.deps.db.execute(sql`update payment_requests set reference = ${code} where id = ${r.id}`);
+    await sweep(app.deps, { minAgeS: 0 });
+    await app.deps.jobs.drained();
+    [t] = await transactionsOf(app, payee.accountNumber);
+    expect(t.status).toBe('matched');
+    expect((await getRequest(app, r.id)).status).toBe('paid');
+  });
+});
+
+describe('two channels, one credit', () => {
+  it('the same credit from SePay and the generic feed is one transaction with two sources', async () => {
+    const stall = await createPayee(app, commune.hamlets[0]!);
+    const memo = `NGUYEN VAN C chuyen tien ${uniqueId()}`;
+    const bookedAt = new Date();
+    const vn = new Date(bookedAt.getTime() + 7 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+    await postCallback(
+      app,
+      'sepay',
+      sepayCallback({
+        accountNumber: stall.accountNumber,
+        transferAmount: 99_000,
+        content: `MBVCB.123.${memo}`,
+        transactionDate: vn,
+      }),
+    );
+    await postCallback(
+      app,
+      'generic',
+      genericCallback({
+        accountNumber: stall.accountNumber,
+        amount: 99_000,
+        description: memo.toUpperCase(),
+        bookedAt: new Date(bookedAt.getTime() + 90_000).toISOString(),
+      }),
+    );
+    await settle(app);
+    const txs = await transactionsOf(app, stall.accountNumber);
+    expect(txs).toHaveLength(1);
+    const detail = await app.api('GET', `/v1/transactions/${txs[0].id}`);
+    expect(detail.body.sources.map((s: { channel: string }) => s.channel).sort()).toEqual([
+      'callback:generic',
+      'callback:sepay',
+    ]);
+    expect(detail.body.allocations).toHaveLength(1);
+  });
+
+  it('two genuine payments of the same amount from one provider stay two transactions', async () => {
+    const stall = await createPayee(app, commune.hamlets[0]!);
+    await postCallback(
+      app,
+      'sepay',
+      sepayCallback({ accountNumber: stall.accountNumber, transferAmount: 20_000, content: 'chuyen tien' }),
+    );
+    await postCallback(
+      app,
+      'sepay',
+      sepayCallback({ accountNumber: stall.accountNumber, transferAmount: 20_000, content: 'chuyen tien' }),
+    );
+    await settle(app);
+    expect(await transactionsOf(app, stall.accountNumber)).toHaveLength(2);
+    expect(await countRows(app, 'allocations', sql`payee_id = ${stall.id}`)).toBe(2);
+  });
+});

@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../../support/app.js';
+import {
+  countRows,
+  createRequest,
+  getRequest,
+  postCallback,
+  secrets,
+  sepayCallback,
+  settle,
+  transactionsOf,
+  uniqueId,
+} from '../../support/callback-factories.js';
+import { createCommune, createKey, createPayee } from '../../support/factories.js';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({ env: secrets });
+});
+afterAll(() => app?.close());
+
+const fixture = (name: string) => readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8');
+const fill = (text: string, values: Record<string, string>) =>
+  text.replace(/\{\{(\w+)\}\}/g, (_, k: string) => {
+    if (!(k in values)) throw new Error(`fixture placeholder ${k}`);
+    return values[k]!;
+  });
+/** Vietnam local time `offsetMin` minutes from now, as "dd/MM/yyyy HH:mm:ss" and as its parts. */
+const vn = (offsetMin = 0) => {
+  const iso = new Date(Date.now() + offsetMin * 60_000 + 7 * 3600_000).toISOString();
+  const [y, m, d] = iso.slice(0, 10).split('-');
+  return {
+    csv: `${d}/${m}/${y} ${iso.slice(11, 19)}`,
+    day: iso.slice(0, 10),
+    local: iso.slice(0, 19).replace('T', ' '),
+    dttm: `${iso.slice(0, 19)}+07:00`,
+  };
+};
+
+async function postStatement(body: string, contentType: string, query = '', key?: string) {
+  const res = await fetch(`${app.url}/v1/statements${query}`, {
+    method: 'POST',
+    headers: { 'content-type': contentType, authorization: `Bearer ${key ?? app.adminKey}` },
+    body,
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+describe('bank statement import', () => {
+  it('confirms what callbacks reported, adds and matches what they missed, reports what the bank lacks; re-import changes nothing', async () => {
+    const { commune, hamlets } = await createCommune(app);
+    const school = await createPayee(app, commune, { kind: 'school', stallNo: undefined });
+    const account = school.accountNumber;
+    const memoA = `NGUYEN VAN A chuyen tien ${uniqueId()}`.toUpperCase();
+    const now = vn(-5);
+    // A: reported by SePay and listed by the bank. C: reported by SePay only.
+    await postCallback(
+      app,
+      'sepay',
+      sepayCallback({
+        accountNumber: account,
+        transferAmount: 50_000,
+        content: memoA,
+        transactionDate: now.local,
+      }),
+    );
+    await postCallback(
+      app,
+      'sepay',
+      sepayCallback({
+        accountNumber: account,
+        transferAmount: 77_000,
+        content: 'khong co trong sao ke',
+        transactionDate: now.local,
+      }),
+    );
+    await settle(app);
+    const request = await createRequest(app, school, hamlets[0]!, 120_000);
+    const refB = `FT${uniqueId()}`;
+    const csv = fill(fixture('statement-vietcombank.csv'), {
+      ACCOUNT: account,
+      FROM: `${now.day.slice(8, 10)}/${now.day.slice(5, 7)}/${now.day.slice(0, 4)}`,
+      TO: `${now.day.slice(8, 10)}/${now.day.slice(5, 7)}/${now.day.slice(0, 4)}`,
+      TIME_A: vn(-4).csv,
+      TIME_B: vn(-3).csv,
+      REF_A: `FT${uniqueId()}`,
+      REF_B: refB,
+      REF_C: `FT${uniqueId()}`,
+      MEMO_A: memoA,
+      CODE_B: request.reference,
+    });
+    const first = await postStatement(csv, 'text/csv; charset=utf-8');
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body).toMatchObject({
+      accountNumber: account,
+      format: 'csv',
+      lines: 2,
+      alreadyKnown: 1,
+      created: 1,
+      debits: 1,
+    });
+    expect(first.body.conflicts).toHaveLength(1);
+    expect(first.body.conflicts[0]).toMatchObject({ amount: 77_000, reason: 'not_in_statement' });
+    expect((await getRequest(app, request.id)).status).toBe('paid');
+    const txs = await transactionsOf(app, account);
+    expect(txs).toHaveLength(3);
+    expect(txs.find((t) => t.amount === 50_000)).toMatchObject({ confirmedByStatement: true });
+    const snapshot = {
+      transactions: await countRows(app, 'transactions', sql`account_number = ${account}`),
+      sources: await countRows(app, 'transaction_sources'),
+      allocations: await countRows(app, 'allocations'),
+      statements: await countRows(app, 'statements'),
+    };
+
+    const again = await postStatement(csv, 'text/csv');
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({
+      lines: 2,
+      alreadyKnown: 2,
+      created: 0,
+      statementId: first.body.statementId,
+    });
+    expect({
+      transactions: await countRows(app, 'transactions', sql`account_number = ${account}`),
+      sources: await countRows(app, 'transaction_sources'),
+      allocations: await countRows(app, 'allocations'),
+      statements: await countRows(app, 'statements'),
+    }).toEqual(snapshot);
+
+    // The same bank's camt.053 of that account: B (same bank reference, date only) is known, D is new,
+    // a pending entry is left out.
+    const xml = fill(fixture('statement-camt053.xml'), {
+      ACCOUNT: account,
+      FROM: now.day,
+      TO: now.day,
+      DAY_B: now.day,
+      REF_B: refB,
+      CODE_B: request.reference,
+      DTTM_D: vn(-2).dttm,
+      REF_D: `FT${uniqueId()}`,
+    });
+    const camt = await postStatement(xml, 'application/xml');
+    expect(camt.status, JSON.stringify(camt.body)).toBe(200);
+    expect(camt.body).toMatchObject({ format: 'camt.053', lines: 2, alreadyKnown: 1, created: 1 });
+    expect(await transactionsOf(app, account)).toHaveLength(4);
+    const again2 = await postStatement(xml, 'application/xml');
+    expect(again2.body).toMatchObject({ lines: 2, created: 0, alreadyKnown: 2 });
+    expect(await transactionsOf(app, account)).toHaveLength(4);
+  });
+
+  it('refuses an unreadable statement, a wrong account and an outsider, storing nothing', async () => {
+    const { commune } = await createCommune(app);
+    const payee = await createPayee(app, commune);
+    const before = await countRows(app, 'statements');
+    const bad = await postStatement(
+      'just,some\ntext,here\n',
+      'text/csv',
+      `?accountNumber=${payee.accountNumber}`,
+    );
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.code).toBe('invalid_statement');
+    const badAmount = await postStatement(
+      'Ngày giao dịch,Số tiền ghi có,Mô tả\n20/11/2026,"12.5",x\n',
+      'text/csv',
+      `?accountNumber=${payee.accountNumber}`,
+    );
+    expect(badAmount.status).toBe(422);
+    expect(badAmount.body.error.details).toEqual([{ row: 2, message: 'amount "12.5" not understood' }]);
+    const other = await createCommune(app);
+    const outsider = await createKey(app, { role: 'staff', unitCode: other.commune });
+    const forbidden = await postStatement(
+      'Ngày giao dịch,Ghi có,Mô tả\n20/11/2026,"10,000",x\n',
+      'text/csv',
+      `?accountNumber=${payee.accountNumber}`,
+      outsider,
+    );
+    expect(forbidden.status).toBe(403);
+    expect(await countRows(app, 'statements')).toBe(before);
+  });
+});
