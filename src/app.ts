@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { createAuthenticator } from './auth/middleware.js';
+import { cashPaymentRoutes } from './cash-payments/routes.js';
 import { callbackRoutes } from './callbacks/routes.js';
 import { apiKeyRoutes } from './auth/routes.js';
 import type { AppDeps } from './deps.js';
@@ -13,6 +14,7 @@ import { createRouter } from './http/router.js';
 import { metricsRoutes } from './metrics/routes.js';
 import { opsRoutes } from './ops/routes.js';
 import { payeeRoutes } from './payees/routes.js';
+import { paymentRequestRoutes } from './payment-requests/routes.js';
 import { transactionRoutes } from './reconciliation/routes.js';
 import { statementRoutes } from './statements/routes.js';
 import { unitRoutes } from './units/routes.js';
@@ -22,6 +24,8 @@ const apiFeatures = [
   apiKeyRoutes,
   unitRoutes,
   payeeRoutes,
+  paymentRequestRoutes,
+  cashPaymentRoutes,
   metricsRoutes,
   // /v1/callbacks/* skip the API key (see below): each adapter checks its provider's signature.
   callbackRoutes,

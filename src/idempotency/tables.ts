@@ -1,4 +1,4 @@
-import { integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** Responses to requests sent with an `Idempotency-Key`, so a retried upload creates nothing twice. */
 export const idempotencyKeys = pgTable(
@@ -11,5 +11,8 @@ export const idempotencyKeys = pgTable(
     response: jsonb('response').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.principal, t.key] })],
+  (t) => [
+    primaryKey({ columns: [t.principal, t.key] }),
+    index('idempotency_keys_created_idx').on(t.createdAt),
+  ],
 );
