@@ -24,6 +24,16 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
           extends: true,
           test: { name: 'embedded', include: integration, env: { TEST_BACKEND: 'embedded' } },
         },
+        // Pages in a real headless Chromium (Debian's /usr/bin/chromium), on the embedded backend.
+        {
+          extends: true,
+          test: {
+            name: 'browser',
+            include: ['test/browser/**/*.test.ts'],
+            env: { TEST_BACKEND: 'embedded' },
+            testTimeout: 60_000,
+          },
+        },
         ...(withServices
           ? [
               {

@@ -18,6 +18,7 @@ import { paymentRequestRoutes } from './payment-requests/routes.js';
 import { transactionRoutes } from './reconciliation/routes.js';
 import { statementRoutes } from './statements/routes.js';
 import { unitRoutes } from './units/routes.js';
+import { webRoutes } from './web/routes.js';
 
 /** Features whose routes live under /v1 and need an API key. */
 const apiFeatures = [
@@ -54,6 +55,8 @@ export function createApp(deps: AppDeps) {
 
   app.route('/', healthRoutes);
   app.route('/', docsRoutes);
+  // Browser pages (dashboard, login) outside /v1, with the same authenticator reading the cc_key cookie.
+  app.route('/', webRoutes(authenticate));
   for (const feature of apiFeatures) app.route('/v1', feature);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
