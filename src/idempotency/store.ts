@@ -1,5 +1,6 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
+import { conflict } from '../http/errors.js';
 import { idempotencyKeys } from './tables.js';
 
 export type StoredResponse = { status: number; body: unknown };
@@ -16,12 +17,13 @@ export async function findIdempotentResponse(
   db: DbOrTx,
   principal: string,
   key: string,
-): Promise<(StoredResponse & { requestHash: string }) | undefined> {
+): Promise<(StoredResponse & { requestHash: string; createdAt: Date }) | undefined> {
   const [row] = await db
     .select({
       requestHash: idempotencyKeys.requestHash,
       status: idempotencyKeys.status,
       body: idempotencyKeys.response,
+      createdAt: idempotencyKeys.createdAt,
     })
     .from(idempotencyKeys)
     .where(and(eq(idempotencyKeys.principal, principal), eq(idempotencyKeys.key, key)));
@@ -48,4 +50,32 @@ export async function pruneIdempotencyKeys(db: DbOrTx, before: Date): Promise<nu
     .where(lt(idempotencyKeys.createdAt, before))
     .returning({ key: idempotencyKeys.key });
   return gone.length;
+}
+
+/**
+ * Runs `work` once per (principal, key) inside one transaction with its stored answer: a repeat with the
+ * same request hash gets the first answer back (`replayed: true`), a different request 409
+ * `idempotency_key_reused`. For callers outside HTTP (the import CLI); routes use the middleware.
+ */
+export async function runIdempotent<T>(
+  db: DbOrTx,
+  entry: { principal: string; key: string; requestHash: string },
+  work: (tx: DbOrTx) => Promise<{ status: number; body: T }>,
+): Promise<{ status: number; body: T; replayed: boolean; at?: Date }> {
+  return db.transaction(async (tx) => {
+    await lockIdempotencyKey(tx, entry.principal, entry.key);
+    const stored = await findIdempotentResponse(tx, entry.principal, entry.key);
+    if (stored) {
+      if (stored.requestHash !== entry.requestHash) {
+        throw conflict(
+          'idempotency_key_reused',
+          `Idempotency key "${entry.key}" was already used for a different request`,
+        );
+      }
+      return { status: stored.status, body: stored.body as T, replayed: true, at: stored.createdAt };
+    }
+    const result = await work(tx);
+    await storeIdempotentResponse(tx, { ...entry, ...result });
+    return { ...result, replayed: false };
+  });
 }

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkAmount, formatVnd, MAX_PAYMENT_AMOUNT, parseVndAmount } from '../../../src/payment-requests/amount.js';
+import {
+  checkAmount,
+  formatVnd,
+  MAX_PAYMENT_AMOUNT,
+  parseVndAmount,
+} from '../../../src/payment-requests/amount.js';
 
 const vi = new Intl.NumberFormat('vi-VN');
 const en = new Intl.NumberFormat('en-US');
@@ -26,7 +31,18 @@ describe('parseVndAmount', () => {
     for (const bad of ['1,5', '1.5', '1.500.000,5', '12.50', '1500000.5']) {
       expect(parseVndAmount(bad), bad).toMatchObject({ code: 'invalid_amount' });
     }
-    for (const bad of ['0', '0.000', '-150000', '−150.000', 'abc', '', '1.5E+06', '1.50.000', '1,50,000', '15 00']) {
+    for (const bad of [
+      '0',
+      '0.000',
+      '-150000',
+      '−150.000',
+      'abc',
+      '',
+      '1.5E+06',
+      '1.50.000',
+      '1,50,000',
+      '15 00',
+    ]) {
       expect(parseVndAmount(bad), bad).toMatchObject({ code: 'invalid_amount' });
     }
     expect(parseVndAmount('500.000.001')).toMatchObject({ code: 'amount_too_large' });
@@ -38,7 +54,13 @@ describe('parseVndAmount', () => {
     fc.assert(
       fc.property(payable, fc.constantFrom('vi', 'en', 'plain', 'vnd'), (n, style) => {
         const text =
-          style === 'vi' ? vi.format(n) : style === 'en' ? en.format(n) : style === 'vnd' ? formatVnd(n) : String(n);
+          style === 'vi'
+            ? vi.format(n)
+            : style === 'en'
+              ? en.format(n)
+              : style === 'vnd'
+                ? formatVnd(n)
+                : String(n);
         expect(parseVndAmount(text)).toBe(n);
       }),
     );
@@ -46,12 +68,17 @@ describe('parseVndAmount', () => {
 
   it('never reads a fraction as a whole amount', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 1, max: 99 }), fc.constantFrom('.', ','), (n, cents, mark) => {
-        const result = parseVndAmount(`${n}${mark}${String(cents).padStart(2, '0')}`);
-        expect(typeof result === 'number' ? result : 'refused').not.toBe(n);
-        // A two-digit tail can never be a thousands group: it is a fraction, and refused.
-        expect(typeof result).toBe('object');
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 10_000_000 }),
+        fc.integer({ min: 1, max: 99 }),
+        fc.constantFrom('.', ','),
+        (n, cents, mark) => {
+          const result = parseVndAmount(`${n}${mark}${String(cents).padStart(2, '0')}`);
+          expect(typeof result === 'number' ? result : 'refused').not.toBe(n);
+          // A two-digit tail can never be a thousands group: it is a fraction, and refused.
+          expect(typeof result).toBe('object');
+        },
+      ),
     );
   });
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseVndAmount } from '../../../src/payment-requests/amount.js';
-import { CsvError, type FeeField, parseFeeCsv } from '../../../src/payment-requests/csv.js';
+import { type CsvError, type FeeField, parseFeeCsv } from '../../../src/payment-requests/csv.js';
 
 const encode = (s: string) => new TextEncoder().encode(s);
 
@@ -24,13 +24,16 @@ const EN_HEADERS: Partial<Record<FeeField, string>> = {
 
 function csvLine(values: string[], delimiter: string): string {
   return values
-    .map((v) => (v.includes(delimiter) || /["\r\n]/.test(v) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v))
+    .map((v) =>
+      v.includes(delimiter) || /["\r\n]/.test(v) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v,
+    )
     .join(delimiter);
 }
 
 describe('parseFeeCsv', () => {
   it('reads a vi-VN Excel export: BOM, ";", Vietnamese headers, "1.500.000"', () => {
-    const text = '\ufeffSTT;Mã học sinh;Họ và tên;Lớp;Số tiền;Nội dung;Hạn nộp\r\n1;HS001;Nguyễn Văn An;6A1;1.500.000;Học phí HK I;30/09/2026\r\n';
+    const text =
+      '\ufeffSTT;Mã học sinh;Họ và tên;Lớp;Số tiền;Nội dung;Hạn nộp\r\n1;HS001;Nguyễn Văn An;6A1;1.500.000;Học phí HK I;30/09/2026\r\n';
     const parsed = parseFeeCsv(encode(text));
     expect(parsed.delimiter).toBe(';');
     expect(parsed.ignoredColumns).toEqual(['STT']);
@@ -52,7 +55,12 @@ describe('parseFeeCsv', () => {
   it('reads English headers, commas, no BOM, in any column order and case', () => {
     const parsed = parseFeeCsv('Amount,PAYER_REF,payerName,Group\n"1,500,000",HS1,"Le, Thi B",7B\n');
     expect(parsed.delimiter).toBe(',');
-    expect(parsed.rows[0]!.values).toEqual({ amount: '1,500,000', payerRef: 'HS1', payerName: 'Le, Thi B', payerGroup: '7B' });
+    expect(parsed.rows[0]!.values).toEqual({
+      amount: '1,500,000',
+      payerRef: 'HS1',
+      payerName: 'Le, Thi B',
+      payerGroup: '7B',
+    });
   });
 
   it('numbers rows by their line in the file, past blank lines and blank spreadsheet rows', () => {
@@ -96,7 +104,10 @@ describe('parseFeeCsv', () => {
 
   it('reads back any table it is given, whatever the delimiter, BOM, line ending and header language', () => {
     const cell = fc
-      .string({ unit: fc.constantFrom(...'aăâbcdđeêghiklmnoôơpqrstuưvxyÁÀẢÃẠáàảãạệễởựỹ ,;"\'-'.split('')), maxLength: 12 })
+      .string({
+        unit: fc.constantFrom(...'aăâbcdđeêghiklmnoôơpqrstuưvxyÁÀẢÃẠáàảãạệễởựỹ ,;"\'-'.split('')),
+        maxLength: 12,
+      })
       .map((s) => s.trim())
       .filter((s) => s.length > 0);
     const row = fc.record({
@@ -118,10 +129,15 @@ describe('parseFeeCsv', () => {
           const fields = ['payerRef', 'payerName', 'payerGroup', 'amount', 'purpose'] as const;
           const vi = new Intl.NumberFormat('vi-VN');
           const lines = [
-            csvLine(fields.map((f) => headers[f]!), delimiter),
+            csvLine(
+              fields.map((f) => headers[f]!),
+              delimiter,
+            ),
             ...rows.map((r) =>
               csvLine(
-                fields.map((f) => (f === 'amount' ? (amountStyle === 'vi' ? vi.format(r.amount) : String(r.amount)) : r[f])),
+                fields.map((f) =>
+                  f === 'amount' ? (amountStyle === 'vi' ? vi.format(r.amount) : String(r.amount)) : r[f],
+                ),
                 delimiter,
               ),
             ),
@@ -131,7 +147,12 @@ describe('parseFeeCsv', () => {
           expect(parsed.rows.map((r) => r.row)).toEqual(rows.map((_, i) => i + 2));
           for (const [i, r] of rows.entries()) {
             const v = parsed.rows[i]!.values;
-            expect(v).toMatchObject({ payerRef: r.payerRef, payerName: r.payerName, payerGroup: r.payerGroup, purpose: r.purpose });
+            expect(v).toMatchObject({
+              payerRef: r.payerRef,
+              payerName: r.payerName,
+              payerGroup: r.payerGroup,
+              purpose: r.purpose,
+            });
             expect(parseVndAmount(v.amount!)).toBe(r.amount);
           }
         },

@@ -8,14 +8,22 @@ import { extractReferenceCodes } from '../../../src/vietqr/memo.js';
 import { generateReferenceCode } from '../../../src/vietqr/reference-code.js';
 
 const now = new Date('2026-09-01T03:00:00Z');
-const fold = (s: string) => foldVietnamese(s).toLowerCase().replace(/[^a-z0-9]/g, '');
+const fold = (s: string) =>
+  foldVietnamese(s)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
 
 describe('validateFeeItem', () => {
   it('accepts a fee and fills the batch defaults', () => {
     const r = validateFeeItem({ amount: 150000, payerRef: 'HS1' }, { category: 'school_fee' }, now);
     expect(r).toEqual({
       ok: true,
-      value: expect.objectContaining({ amount: 150000, category: 'school_fee', payerRef: 'HS1', expiresAt: null }),
+      value: expect.objectContaining({
+        amount: 150000,
+        category: 'school_fee',
+        payerRef: 'HS1',
+        expiresAt: null,
+      }),
     });
   });
 
@@ -43,8 +51,14 @@ describe('validateFeeItem', () => {
   it('reads CSV cells: vi-VN amounts and Vietnamese category names', () => {
     const item = csvRowToItem({ row: 2, values: { amount: '1.500.000', category: 'Tiền nước' } }, fold);
     expect(item).toEqual({ ok: true, value: { amount: 1_500_000, category: 'water' } });
-    expect(csvRowToItem({ row: 2, values: { amount: '1,5' } }, fold)).toMatchObject({ ok: false, error: { code: 'invalid_amount' } });
-    expect(csvRowToItem({ row: 2, values: {} }, fold)).toMatchObject({ ok: false, error: { code: 'missing_amount' } });
+    expect(csvRowToItem({ row: 2, values: { amount: '1,5' } }, fold)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_amount' },
+    });
+    expect(csvRowToItem({ row: 2, values: {} }, fold)).toMatchObject({
+      ok: false,
+      error: { code: 'missing_amount' },
+    });
   });
 });
 

@@ -62,7 +62,8 @@ describe('deriveStatus', () => {
       fc.property(amount, paid, anyStatus, (amt, p, s) => {
         const status = deriveStatus(s, amt, p);
         if (status === 'paid') expect(p).toBe(amt);
-        if (!terminalStatuses.has(s)) expect(outstanding(amt, p) === 0).toBe(status === 'paid' || status === 'overpaid');
+        if (!terminalStatuses.has(s))
+          expect(outstanding(amt, p) === 0).toBe(status === 'paid' || status === 'overpaid');
         expect(outstanding(amt, p)).toBeGreaterThanOrEqual(0);
       }),
     );
