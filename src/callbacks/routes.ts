@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { errorBody } from '../http/errors.js';
 import { createRouter } from '../http/router.js';
 import { adapters } from './registry.js';
-import { storeCallbackEvent } from './store.js';
+import { ingestBatcher } from './store.js';
 import type { CallbackAdapter } from './types.js';
 
 const tags = ['Callbacks'];
@@ -74,7 +74,7 @@ for (const adapter of adapters) {
       return c.json(errorBody('malformed_callback', parsed.reason), 400);
     }
     try {
-      await storeCallbackEvent(db, adapter.name, parsed.credit, raw);
+      await ingestBatcher(db).store({ provider: adapter.name, credit: parsed.credit, rawBody: raw });
     } catch (err) {
       // Never 2xx without the event stored: the provider must retry.
       log.error({ err, provider: adapter.name }, 'callback not stored');
