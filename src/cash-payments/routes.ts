@@ -5,7 +5,7 @@ import { createRouter } from '../http/router.js';
 import { idempotency } from '../idempotency/middleware.js';
 import { dayBound } from '../payment-requests/dates.js';
 import { toPaymentRequestResponse } from '../payment-requests/response.js';
-import { paymentCategories, paymentRequestSchema } from '../payment-requests/schema.js';
+import { idFilter, paymentCategories, paymentRequestSchema } from '../payment-requests/schema.js';
 import { toCashPaymentResponse } from './response.js';
 import { cashPaymentSchema, createCashPaymentBody } from './schema.js';
 import { recordCashPayment } from './service.js';
@@ -47,10 +47,10 @@ const listRoute = createRoute({
   security: bearerSecurity,
   request: {
     query: z.object({
-      payeeId: z.string().max(64).optional(),
+      payeeId: idFilter.optional(),
       category: z.enum(paymentCategories).optional(),
       householdCode: z.string().max(40).optional(),
-      paymentRequestId: z.string().max(64).optional(),
+      paymentRequestId: idFilter.optional(),
       from: day.optional().openapi({ description: 'Paid on or after this day (Asia/Ho_Chi_Minh)' }),
       to: day.optional().openapi({ description: 'Paid on or before this day (Asia/Ho_Chi_Minh)' }),
       ...pageQuery,

@@ -16,6 +16,7 @@ import { requestQrPng, requestQrSvg } from './qr.js';
 import { toPaymentRequestResponse } from './response.js';
 import {
   createPaymentRequestBody,
+  idFilter,
   paymentCategories,
   paymentRequestSchema,
   paymentRequestStatus,
@@ -53,13 +54,13 @@ const statusList = z
   .openapi({ example: 'open,partially_paid' });
 
 export const requestFilterQuery = {
-  payeeId: z.string().max(64).optional(),
+  payeeId: idFilter.optional(),
   status: statusList.optional(),
   category: z.enum(paymentCategories).optional(),
   payerGroup: z.string().max(64).optional(),
   payerRef: z.string().max(64).optional(),
   householdCode: z.string().max(40).optional(),
-  batchId: z.string().max(64).optional(),
+  batchId: idFilter.optional(),
   from: day.optional().openapi({ description: 'Created on or after this day (Asia/Ho_Chi_Minh)' }),
   to: day.optional().openapi({ description: 'Created on or before this day (Asia/Ho_Chi_Minh)' }),
 };

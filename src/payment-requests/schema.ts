@@ -35,6 +35,11 @@ export const expiresAt = z
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
+/** An id in a query filter: malformed ones are a 400, not a database error. */
+export const idFilter = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'an id (UUID)');
+
 /** The fields of one fee, shared by a single request and each row of a batch. */
 export const feeItemFields = {
   amount: amountVnd,

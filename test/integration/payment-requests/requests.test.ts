@@ -102,6 +102,10 @@ describe('issuing a payment request', () => {
     expect(listed.body.items).toEqual([]);
     const malformed = await app.api('POST', '/v1/payment-requests', '{"amount":', undefined);
     expect(malformed.status).toBe(400);
+    const badFilter = await app.api('GET', '/v1/payment-requests?payeeId=not-an-id');
+    expect([badFilter.status, badFilter.body.error.code]).toEqual([400, 'validation_failed']);
+    expect((await app.api('GET', '/v1/cash-payments?paymentRequestId=42')).status).toBe(400);
+    expect((await app.api('GET', '/v1/payment-requests/not-an-id')).status).toBe(404);
   });
 });
 
