@@ -3,7 +3,7 @@ import { type DbOrTx, queryRows } from '../db/client.js';
 import { units } from '../units/tables.js';
 import { vnDay } from './day.js';
 import { type PaymentFact, UnknownFactUnitError } from './facts.js';
-import { type FactSource, loadFactSources } from './sources.js';
+import { type FactSource, factSources } from './sources.js';
 import { payeeRollups, payerRollups, paymentRollups } from './tables.js';
 
 /*
@@ -74,16 +74,13 @@ async function unitPathsOf(db: DbOrTx): Promise<Map<string, string>> {
   return new Map(rows.map((u) => [u.code, u.path]));
 }
 
-async function sourcesOrDefault(sources?: FactSource[]): Promise<FactSource[]> {
-  if (sources) return sources;
-  return (await loadFactSources()).sources;
-}
+const sourcesOrDefault = (sources?: FactSource[]) => sources ?? factSources;
 
 /** The rollups recomputed from the fact sources, without writing anything. */
 export async function computeRollups(db: DbOrTx, sources?: FactSource[]): Promise<RollupSet> {
   const unitPaths = await unitPathsOf(db);
   const set: RollupSet = { payments: new Map(), payers: new Map(), payees: new Map() };
-  for (const source of await sourcesOrDefault(sources)) {
+  for (const source of sourcesOrDefault(sources)) {
     const facts = await source.facts(db);
     if (Symbol.asyncIterator in facts) {
       const batch: PaymentFact[] = [];
@@ -204,7 +201,7 @@ export type RebuildSummary = { payments: number; payers: number; payees: number;
  * being recorded meanwhile either committed before (and is in the sources) or waits until after.
  */
 export async function rebuildRollups(db: DbOrTx, sources?: FactSource[]): Promise<RebuildSummary> {
-  const chosen = await sourcesOrDefault(sources);
+  const chosen = sourcesOrDefault(sources);
   return db.transaction(async (tx) => {
     await tx.execute(sql`lock table payment_rollups, payer_rollups, payee_rollups in exclusive mode`);
     const set = await computeRollups(tx, chosen);

@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { expect } from 'vitest';
 import { type PaymentFact, recordPaymentFact } from '../../src/metrics/facts.js';
 import type { FactSource } from '../../src/metrics/sources.js';
@@ -65,3 +66,30 @@ export type MetricsGroup = {
   cash: Tally;
   ratio: Record<string, number | null>;
 };
+
+/**
+ * GET a JSON body on a fresh connection (no keep-alive). After a long stretch of in-process database
+ * work, a pooled keep-alive socket may have been closed by the server just as fetch reuses it
+ * (ECONNRESET); tests that record many facts between requests read the metrics with this.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: a JSON answer, read by tests
+export function getFresh<T = any>(app: TestApp, path: string): Promise<{ status: number; body: T }> {
+  return new Promise((resolve, reject) => {
+    const req = get(
+      `${app.url}${path}`,
+      { agent: false, headers: { authorization: `Bearer ${app.adminKey}` } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+  });
+}

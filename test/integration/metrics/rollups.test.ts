@@ -5,6 +5,7 @@ import { startTestApp, type TestApp } from '../../support/app.js';
 import {
   createMetricsCommune,
   fact,
+  getFresh,
   listSource,
   type MetricsGroup,
   recordFacts,
@@ -19,7 +20,7 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 
 const metrics = async (query: string) => {
-  const res = await app.api('GET', `/v1/metrics/cashless?unit=${c.commune}&${query}`);
+  const res = await getFresh(app, `/v1/metrics/cashless?unit=${c.commune}&${query}`);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body;
 };
