@@ -21,6 +21,7 @@ import {
   hmacHex,
   parseTimestampedSignature,
   safeEqualHex,
+  secretList,
   validAmount,
   vietnamLocalToIso,
   withinWindow,
@@ -76,8 +77,9 @@ export const cassoAdapter: CallbackAdapter = {
     if (!withinWindow(Number(sig.t) / 1000, now, CASSO_TOLERANCE_S))
       return { ok: false, status: 401, reason: 'timestamp outside the 300 s window' };
     if (json === undefined) return { ok: false, status: 400, reason: 'body is not JSON' };
-    const expected = hmacHex('sha512', config.CASSO_WEBHOOK_SECRET!, cassoSignedString(sig.t, json));
-    return sig.v1.some((v) => safeEqualHex(expected, v))
+    const signed = cassoSignedString(sig.t, json);
+    const expected = secretList(config.CASSO_WEBHOOK_SECRET).map((s) => hmacHex('sha512', s, signed));
+    return expected.some((e) => sig.v1.some((v) => safeEqualHex(e, v)))
       ? { ok: true }
       : { ok: false, status: 401, reason: 'signature mismatch' };
   },

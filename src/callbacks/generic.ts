@@ -5,7 +5,14 @@
  * GENERIC_WEBHOOK_SECRET; a `t` more than 300 s from now is refused (replays).
  */
 import { z } from 'zod';
-import { hmacHex, parseTimestampedSignature, safeEqualHex, validAmount, withinWindow } from './signing.js';
+import {
+  hmacHex,
+  parseTimestampedSignature,
+  safeEqualHex,
+  secretList,
+  validAmount,
+  withinWindow,
+} from './signing.js';
 import type { CallbackAdapter } from './types.js';
 
 export const GENERIC_TOLERANCE_S = 300;
@@ -28,8 +35,10 @@ export const genericAdapter: CallbackAdapter = {
     if (!sig) return { ok: false, status: 401, reason: 'missing or malformed X-Signature' };
     if (!withinWindow(Number(sig.t), now, GENERIC_TOLERANCE_S))
       return { ok: false, status: 401, reason: 'timestamp outside the 300 s window' };
-    const expected = hmacHex('sha256', config.GENERIC_WEBHOOK_SECRET!, `${sig.t}.${raw}`);
-    return sig.v1.some((v) => safeEqualHex(expected, v))
+    const expected = secretList(config.GENERIC_WEBHOOK_SECRET).map((s) =>
+      hmacHex('sha256', s, `${sig.t}.${raw}`),
+    );
+    return expected.some((e) => sig.v1.some((v) => safeEqualHex(e, v)))
       ? { ok: true }
       : { ok: false, status: 401, reason: 'signature mismatch' };
   },

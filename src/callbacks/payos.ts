@@ -17,7 +17,7 @@
  * A webhook with `code` other than "00" (not a successful payment) is stored and ignored.
  */
 import { z } from 'zod';
-import { hmacHex, safeEqualHex, validAmount, vietnamLocalToIso } from './signing.js';
+import { hmacHex, safeEqualHex, secretList, validAmount, vietnamLocalToIso } from './signing.js';
 import type { CallbackAdapter } from './types.js';
 
 function sortKeys(value: unknown): unknown {
@@ -79,12 +79,10 @@ export const payosAdapter: CallbackAdapter = {
     const { data: d, signature } = json as { data?: unknown; signature?: unknown };
     if (d === null || typeof d !== 'object' || Array.isArray(d) || typeof signature !== 'string')
       return { ok: false, status: 401, reason: 'missing data or signature' };
-    const expected = hmacHex(
-      'sha256',
-      config.PAYOS_CHECKSUM_KEY!,
-      payosSignedString(d as Record<string, unknown>),
-    );
-    return safeEqualHex(expected, signature)
+    const signed = payosSignedString(d as Record<string, unknown>);
+    return secretList(config.PAYOS_CHECKSUM_KEY).some((key) =>
+      safeEqualHex(hmacHex('sha256', key, signed), signature),
+    )
       ? { ok: true }
       : { ok: false, status: 401, reason: 'signature mismatch' };
   },

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorBody } from '../http/errors.js';
+import { clientIp, rateLimited } from '../http/rate-limit.js';
 import { createRouter } from '../http/router.js';
 import { adapters } from './registry.js';
 import { ingestBatcher } from './store.js';
@@ -23,6 +24,7 @@ function routeFor(adapter: CallbackAdapter) {
       },
       400: { description: 'Malformed body' },
       401: { description: 'Bad signature or key' },
+      429: { description: 'Too many callbacks, or too many bad signatures, from this IP (see Retry-After)' },
       503: { description: 'Adapter not configured, or the database is unavailable (the provider retries)' },
     },
   });
@@ -36,8 +38,11 @@ export const callbackRoutes = createRouter();
 
 for (const adapter of adapters) {
   callbackRoutes.openapi(routeFor(adapter), async (c) => {
-    const { config, db, clock } = c.var.deps;
+    const { config, db, clock, rateLimits } = c.var.deps;
     const log = c.var.log;
+    const ip = clientIp(c, config.TRUST_PROXY);
+    const flood = await rateLimits.callback(ip);
+    if (flood.limited) throw rateLimited(c, flood.retryAfterS);
     if (!adapter.configured(config)) {
       return c.json(
         errorBody('provider_not_configured', `The ${adapter.name} adapter has no secret configured`),
@@ -59,10 +64,14 @@ for (const adapter of adapters) {
           provider: adapter.name,
           reason: verified.reason,
           bytes: raw.length,
-          ip: c.req.header('x-forwarded-for'),
+          ip,
         },
         'callback rejected',
       );
+      if (verified.status === 401) {
+        const over = await rateLimits.failed(ip);
+        if (over.limited) throw rateLimited(c, over.retryAfterS);
+      }
       return verified.status === 401
         ? c.json(errorBody('invalid_signature', 'Signature or key is missing or wrong'), 401)
         : c.json(errorBody('malformed_callback', verified.reason), 400);

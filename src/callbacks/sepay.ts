@@ -19,7 +19,15 @@
  * `transferType: "out"` is stored but is not a credit: its transaction is `ignored`.
  */
 import { z } from 'zod';
-import { hmacHex, safeEqual, safeEqualHex, validAmount, vietnamLocalToIso, withinWindow } from './signing.js';
+import {
+  hmacHex,
+  safeEqual,
+  safeEqualHex,
+  secretList,
+  validAmount,
+  vietnamLocalToIso,
+  withinWindow,
+} from './signing.js';
 import type { CallbackAdapter } from './types.js';
 
 export const SEPAY_TOLERANCE_S = 300;
@@ -47,15 +55,17 @@ export const sepayAdapter: CallbackAdapter = {
     const auth = header('authorization');
     if (config.SEPAY_API_KEY && auth) {
       const m = /^Apikey\s+(.+)$/i.exec(auth.trim());
-      if (m && safeEqual(config.SEPAY_API_KEY, m[1]!.trim())) return { ok: true };
+      if (m && secretList(config.SEPAY_API_KEY).some((k) => safeEqual(k, m[1]!.trim()))) return { ok: true };
     }
     const signature = header('x-sepay-signature');
     const timestamp = header('x-sepay-timestamp');
     if (config.SEPAY_WEBHOOK_SECRET && signature && timestamp) {
       if (!/^\d{1,12}$/.test(timestamp) || !withinWindow(Number(timestamp), now, SEPAY_TOLERANCE_S))
         return { ok: false, status: 401, reason: 'timestamp outside the 300 s window' };
-      const expected = hmacHex('sha256', config.SEPAY_WEBHOOK_SECRET, `${timestamp}.${raw}`);
-      if (safeEqualHex(expected, signature.replace(/^sha256=/i, ''))) return { ok: true };
+      const received = signature.replace(/^sha256=/i, '');
+      for (const secret of secretList(config.SEPAY_WEBHOOK_SECRET)) {
+        if (safeEqualHex(hmacHex('sha256', secret, `${timestamp}.${raw}`), received)) return { ok: true };
+      }
       return { ok: false, status: 401, reason: 'signature mismatch' };
     }
     return { ok: false, status: 401, reason: 'missing or wrong API key' };

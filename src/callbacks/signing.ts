@@ -4,6 +4,19 @@ export function hmacHex(algorithm: 'sha256' | 'sha512', key: string, message: st
   return createHmac(algorithm, key).update(message, 'utf8').digest('hex');
 }
 
+/**
+ * The secrets a setting holds. During a rotation it may hold two (or more), comma-separated: the new one
+ * and the one the provider still signs with; a request signed with any of them verifies.
+ */
+export function secretList(value: string | undefined): string[] {
+  return value
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
+}
+
 /** Constant-time comparison of two strings (a length mismatch still costs one compare of equal length). */
 export function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a, 'utf8');

@@ -96,7 +96,9 @@ export class IngestBatcher {
         batch.map((b) => b.event),
       )
         .then(
-          (results) => batch.forEach((b, i) => b.resolve(results[i]!)),
+          (results) => {
+            for (const [i, b] of batch.entries()) b.resolve(results[i]!);
+          },
           (err) => {
             for (const b of batch) b.reject(err);
           },

@@ -31,6 +31,8 @@ export async function ingestEvent(deps: Pick<AppDeps, 'db'>, e: StoredEvent): Pr
   return recorded.transactionId;
 }
 
+const EVENTS_IN_PARALLEL = 4;
+
 /** Turns a batch of stored callback events into matched transactions. Idempotent: a re-run changes nothing. */
 export const ingestEventsJob: JobDefinition<{ v: 1; eventIds: number[] }> = {
   name: 'transactions.ingest-events',
@@ -39,7 +41,20 @@ export const ingestEventsJob: JobDefinition<{ v: 1; eventIds: number[] }> = {
   attempts: 8,
   async handle(payload, deps) {
     const events = await loadCallbackEvents(deps.db, payload.eventIds);
-    for (const e of events) await ingestEvent(deps, e);
+    // Events are independent (locks and unique sources keep concurrent work correct): a few at a time,
+    // so one job is not bound by one round trip after another.
+    let next = 0;
+    const errors: unknown[] = [];
+    await Promise.all(
+      Array.from({ length: Math.min(EVENTS_IN_PARALLEL, events.length) }, async () => {
+        while (next < events.length) {
+          const e = events[next++]!;
+          await ingestEvent(deps, e).catch((err) => errors.push(err));
+        }
+      }),
+    );
+    // The whole job is retried: events already done are no-ops the second time.
+    if (errors.length > 0) throw errors[0];
   },
 };
 

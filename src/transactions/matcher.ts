@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type Db, type DbOrTx, queryRows, type Tx } from '../db/client.js';
+import { recordAllocationEvent } from '../events/store.js';
 import { recordPaymentFact } from '../metrics/facts.js';
 import { findPayeeByAccount } from '../payees/store.js';
 import { applyPaymentToRequest, findPaymentRequestByReference } from '../payment-requests/store.js';
@@ -23,11 +24,23 @@ export type TransactionRow = {
   allocated_amount: number;
 };
 
-export async function lockTransaction(tx: DbOrTx, id: string): Promise<TransactionRow | undefined> {
+/**
+ * ASYNC_COMMIT_NOTE: what the workers write (transactions, sources, automatic allocations, their facts)
+ * is derived from callback events that were committed durably before the provider got its 2xx. Those
+ * worker transactions commit with synchronous_commit off: they do not wait for the disk, and a crash can
+ * lose at most the last few hundred milliseconds of them, which the sweep redoes from the events
+ * (unprocessed events, `pending` transactions). Manual actions keep synchronous commits.
+ */
+export async function lockTransaction(
+  tx: DbOrTx,
+  id: string,
+  options: { asyncCommit?: boolean } = {},
+): Promise<TransactionRow | undefined> {
   const [row] = await queryRows<TransactionRow>(
     tx,
     sql`select id, direction, account_number, bank_bin, amount::int8 as amount, memo, reference_codes, booked_at,
           counterparty_account, status, ignore_reason, allocated_amount::int8 as allocated_amount
+          ${options.asyncCommit ? sql`, set_config('synchronous_commit', 'off', true) as async_commit` : sql``}
         from transactions where id = ${id} for update`,
   );
   return row
@@ -46,7 +59,7 @@ export async function matchTransaction(
   options: { retryUnmatched?: boolean } = {},
 ): Promise<string | undefined> {
   return db.transaction(async (tx) => {
-    const t = await lockTransaction(tx, transactionId);
+    const t = await lockTransaction(tx, transactionId, { asyncCommit: true });
     if (!t) return undefined;
     if (!(t.status === 'pending' || (options.retryUnmatched && t.status === 'unmatched'))) return t.status;
     const bookedAt = new Date(t.booked_at);
@@ -198,5 +211,7 @@ export async function insertAllocation(tx: DbOrTx, a: NewAllocation): Promise<st
           ${a.channel}, ${a.source}, ${a.actor})
         returning id`,
   );
+  // The payee's live screens (vendor, bursar) read this event; same transaction, so never one without the other.
+  await recordAllocationEvent(tx, row!.id, a);
   return row!.id;
 }

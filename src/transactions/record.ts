@@ -41,8 +41,10 @@ export type RecordOutcome = {
  */
 export async function recordCredit(db: Db, r: CreditReport): Promise<RecordOutcome> {
   return db.transaction(async (tx) => {
+    // Derived state: commit without waiting for the disk (see ASYNC_COMMIT_NOTE in matcher.ts).
     await tx.execute(
-      sql`select pg_advisory_xact_lock(hashtextextended(${`${r.accountNumber}:${r.amount}`}, 0))`,
+      sql`select set_config('synchronous_commit', 'off', true),
+            pg_advisory_xact_lock(hashtextextended(${`${r.accountNumber}:${r.amount}`}, 0))`,
     );
     const [known] = await queryRows<{ transaction_id: string; status: string }>(
       tx,

@@ -77,7 +77,7 @@ export const transactionSources = pgTable(
   },
   (t) => [
     uniqueIndex('transaction_sources_channel_ref_uq').on(t.channel, t.sourceRef),
-    index('transaction_sources_tx_idx').on(t.transactionId),
+    index('transaction_sources_tx_idx').on(t.transactionId, t.channel),
     index('transaction_sources_event_idx').on(t.callbackEventId),
   ],
 );
