@@ -307,3 +307,17 @@ export async function transactionsToRetry(db: DbOrTx, limit: number): Promise<st
   );
   return rows.map((r) => r.id);
 }
+
+/**
+ * The size of a unit's review queue (for the dashboard): unmatched credits, and credits flagged for a
+ * refund that nobody has set aside yet.
+ */
+export async function countReviewQueue(db: DbOrTx, unitPath: string): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(
+    db,
+    sql`select count(*)::int8 as n from transactions
+        where unit_path like ${`${unitPath}%`}
+          and (status = 'unmatched' or (refund_due and status <> 'ignored'))`,
+  );
+  return Number(row?.n ?? 0);
+}

@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweep } from '../../../src/reconciliation/sweep.js';
+import { countReviewQueue } from '../../../src/transactions/store.js';
+import { getUnit } from '../../../src/units/store.js';
 import { generateReferenceCode } from '../../../src/vietqr/reference-code.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import {
@@ -127,10 +129,15 @@ describe('matching without a reference', () => {
   it('a credit nobody can place is unmatched, in the review queue of the receiving payee', async () => {
     const payee = await school();
     await pay(payee.accountNumber, 12_345, 'chuyen tien');
+    const unit = (await getUnit(app.deps.db, commune.commune))!;
+    const before = await countReviewQueue(app.deps.db, unit.path);
+    await pay(payee.accountNumber, 12_346, 'chuyen tien lan 2');
     const queue = await app.api('GET', `/v1/transactions?status=unmatched&unitCode=${commune.commune}`);
     expect(queue.body.items.map((t: { accountNumber: string }) => t.accountNumber)).toContain(
       payee.accountNumber,
     );
+    // The dashboard's count of the unit's review queue follows.
+    expect(await countReviewQueue(app.deps.db, unit.path)).toBe(before + 1);
   });
 
   it('a callback that arrives before its request is matched by the sweep once the request exists', async () => {
