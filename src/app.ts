@@ -13,6 +13,7 @@ import { errorBody, handleError } from './http/errors.js';
 import { createRouter } from './http/router.js';
 import { metricsRoutes } from './metrics/routes.js';
 import { opsRoutes } from './ops/routes.js';
+import { payeeQrRoutes } from './payees/qr-routes.js';
 import { payeeRoutes } from './payees/routes.js';
 import { paymentRequestRoutes } from './payment-requests/routes.js';
 import { transactionRoutes } from './reconciliation/routes.js';
@@ -24,6 +25,8 @@ import { webRoutes } from './web/routes.js';
 const apiFeatures = [
   apiKeyRoutes,
   unitRoutes,
+  // Before payeeRoutes: GET /v1/payees/cards must not be taken for GET /v1/payees/{id}.
+  payeeQrRoutes,
   payeeRoutes,
   paymentRequestRoutes,
   cashPaymentRoutes,

@@ -4,6 +4,7 @@ import { type Database, type Db, openDatabase } from './db/client.js';
 import { createBullQueue } from './jobs/bullmq.js';
 import { createInProcessQueue } from './jobs/in-process.js';
 import type { JobQueue } from './jobs/types.js';
+import { createQrImageCache, type QrImageCache } from './vietqr/image-cache.js';
 
 export type Clock = { now(): Date };
 export const systemClock: Clock = { now: () => new Date() };
@@ -16,6 +17,8 @@ export type AppDeps = {
   jobs: JobQueue;
   logger: Logger;
   clock: Clock;
+  /** Rendered QR images by payload (stall cards, payment-request codes), bounded in bytes. */
+  qrImages: QrImageCache;
 };
 
 export type DepsOptions = {
@@ -57,7 +60,15 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
   const jobs = config.REDIS_URL
     ? createBullQueue({ url: config.REDIS_URL, prefix: options.queuePrefix, logger })
     : createInProcessQueue(logger);
-  return { config, database, db: database.db, jobs, logger, clock: options.clock ?? systemClock };
+  return {
+    config,
+    database,
+    db: database.db,
+    jobs,
+    logger,
+    clock: options.clock ?? systemClock,
+    qrImages: createQrImageCache(),
+  };
 }
 
 export async function closeDeps(deps: AppDeps): Promise<void> {

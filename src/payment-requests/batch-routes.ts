@@ -6,6 +6,7 @@ import { createRouter } from '../http/router.js';
 import { idempotency } from '../idempotency/middleware.js';
 import { getPayee } from '../payees/store.js';
 import { findBank } from '../vietqr/banks.js';
+import type { QrImageCache } from '../vietqr/image-cache.js';
 import { CsvError, parseFeeCsv } from './csv.js';
 import { parseExpiry } from './dates.js';
 import { renderBatchCsv } from './export-csv.js';
@@ -218,10 +219,13 @@ export const batchRoutes = createRouter()
     const { db } = c.var.deps;
     const batch = assertVisible(c.var.principal, 'Batch', await getBatch(db, c.req.valid('param').batchId));
     const q = c.req.valid('query');
-    const html = await renderBatchSlips(db, batch.id, batch.payeeId, {
-      payerGroup: q.payerGroup,
-      status: statusFilter(q.status),
-    });
+    const html = await renderBatchSlips(
+      db,
+      batch.id,
+      batch.payeeId,
+      { payerGroup: q.payerGroup, status: statusFilter(q.status) },
+      c.var.deps.qrImages,
+    );
     return c.html(html, 200, { 'Cache-Control': 'private, no-store' });
   })
   .openapi(exportRoute, async (c) => {
@@ -257,11 +261,12 @@ export async function renderBatchSlips(
   batchId: string,
   payeeId: string,
   filter: Parameters<typeof listBatchRequests>[2] = {},
+  images?: QrImageCache,
 ): Promise<string> {
   const payee = (await getPayee(db, payeeId))!;
   const requests = await listBatchRequests(db, batchId, filter);
   const slips = [];
-  for (const request of requests) slips.push({ request, qrSvg: await requestQrSvg(request.payload) });
+  for (const request of requests) slips.push({ request, qrSvg: await requestQrSvg(request.payload, images) });
   return renderSlipsPage({
     payee: {
       name: payee.name,

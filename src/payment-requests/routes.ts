@@ -237,12 +237,12 @@ async function qrImage(c: Context<AppEnv>, id: string, type: 'svg' | 'png', scal
   const headers = { ETag: etag, 'Cache-Control': 'private, no-cache' };
   if (c.req.header('if-none-match') === etag) return c.body(null, 304, headers);
   if (type === 'svg') {
-    return c.body(await requestQrSvg(request.payload), 200, {
+    return c.body(await requestQrSvg(request.payload, c.var.deps.qrImages), 200, {
       ...headers,
       'Content-Type': 'image/svg+xml; charset=utf-8',
     });
   }
-  const png = await requestQrPng(request.payload, scale);
+  const png = await requestQrPng(request.payload, scale, c.var.deps.qrImages);
   return c.body(new Uint8Array(png), 200, { ...headers, 'Content-Type': 'image/png' });
 }
 

@@ -1,11 +1,20 @@
 /**
  * QR images of a payload, through the `qrcode` package. Error correction M (15% of the symbol may be
  * lost: a creased or splashed laminated stall card still scans) and a 2-module quiet zone.
- * Nothing is cached here; the HTTP layer caches by payload.
+ * Nothing is cached here: `image-cache.ts` caches by payload for the HTTP routes and printed sheets.
  */
 import QRCode from 'qrcode';
 
 const BASE_OPTIONS = { errorCorrectionLevel: 'M', margin: 2 } as const;
+
+/** The code's width in modules, quiet zone included: a PNG at scale s is this many times s pixels wide. */
+export function qrWidthInModules(payload: string): number {
+  checkPayload(payload);
+  return (
+    QRCode.create(payload, { errorCorrectionLevel: BASE_OPTIONS.errorCorrectionLevel }).modules.size +
+    2 * BASE_OPTIONS.margin
+  );
+}
 
 function checkPayload(payload: string): void {
   if (typeof payload !== 'string' || payload.length === 0)
