@@ -4,9 +4,13 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { createAuthenticator } from './auth/middleware.js';
 import { cashPaymentRoutes } from './cash-payments/routes.js';
+import { counterApiRoutes } from './counter/api-routes.js';
+import { counterRoutes } from './counter/routes.js';
 import { callbackRoutes } from './callbacks/routes.js';
 import { apiKeyRoutes } from './auth/routes.js';
 import type { AppDeps } from './deps.js';
+import { createPayeeEventHub } from './events/hub.js';
+import { payeeEventRoutes } from './events/routes.js';
 import { docsRoutes, healthRoutes } from './health/routes.js';
 import type { AppEnv } from './http/context.js';
 import { errorBody, handleError } from './http/errors.js';
@@ -30,6 +34,7 @@ const apiFeatures = [
   payeeRoutes,
   paymentRequestRoutes,
   cashPaymentRoutes,
+  counterApiRoutes,
   metricsRoutes,
   // /v1/callbacks/* skip the API key (see below): each adapter checks its provider's signature.
   callbackRoutes,
@@ -60,7 +65,10 @@ export function createApp(deps: AppDeps) {
   app.route('/', docsRoutes);
   // Browser pages (dashboard, login) outside /v1, with the same authenticator reading the cc_key cookie.
   app.route('/', webRoutes(authenticate));
+  // The counter screens (/vendor, /bursar, login links) and their live stream, one poller per app.
+  app.route('/', counterRoutes(authenticate));
   for (const feature of apiFeatures) app.route('/v1', feature);
+  app.route('/v1', payeeEventRoutes(createPayeeEventHub(deps)));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

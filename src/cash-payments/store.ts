@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, getTableColumns, gt, gte, lt, or, type SQL, sql } from 'drizzle-orm';
 import { type Principal, scopeFilter } from '../auth/principal.js';
 import type { DbOrTx } from '../db/client.js';
+import { recordCashPaymentEvent } from '../events/store.js';
 import type { PaymentFact } from '../metrics/facts.js';
 import { payees } from '../payees/tables.js';
 import { units } from '../units/tables.js';
@@ -25,6 +26,8 @@ export type NewCashPayment = Omit<typeof cashPayments.$inferInsert, 'id' | 'crea
 
 export async function insertCashPayment(db: DbOrTx, input: NewCashPayment): Promise<Row> {
   const [row] = await db.insert(cashPayments).values(input).returning();
+  // The payee's live screens (vendor, bursar) read this event; call this inside the recording transaction.
+  await recordCashPaymentEvent(db, row!);
   return row!;
 }
 

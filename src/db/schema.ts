@@ -3,6 +3,8 @@ export * from '../audit/tables.js';
 export * from '../auth/tables.js';
 export * from '../callbacks/tables.js';
 export * from '../cash-payments/tables.js';
+export * from '../counter/tables.js';
+export * from '../events/tables.js';
 export * from '../idempotency/tables.js';
 export * from '../metrics/tables.js';
 export * from '../outbox/tables.js';

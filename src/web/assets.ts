@@ -13,6 +13,14 @@ const files: Record<string, { path: string; type: string }> = {
   'dashboard.js': { path: join(here, 'static/dashboard.js'), type: 'text/javascript; charset=utf-8' },
   'uplot.min.js': { path: join(uplotDir, 'dist/uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
   'uplot.min.css': { path: join(uplotDir, 'dist/uPlot.min.css'), type: 'text/css; charset=utf-8' },
+  // The counter screens (src/counter): /vendor and /bursar.
+  'counter.css': { path: join(here, '../counter/static/counter.css'), type: 'text/css; charset=utf-8' },
+  'counter-live.js': {
+    path: join(here, '../counter/static/counter-live.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  'vendor.js': { path: join(here, '../counter/static/vendor.js'), type: 'text/javascript; charset=utf-8' },
+  'bursar.js': { path: join(here, '../counter/static/bursar.js'), type: 'text/javascript; charset=utf-8' },
 };
 
 /** GET /assets/:file — read once, then kept in memory (they are a few tens of kilobytes). */
