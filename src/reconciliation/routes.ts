@@ -3,6 +3,7 @@ import { actorOf, assertMay, assertRole, assertVisible, mayManageUnit } from '..
 import { invalid } from '../http/errors.js';
 import { bearerSecurity, errorResponses, iso, isoOrNull, jsonBody, jsonContent } from '../http/openapi.js';
 import { createRouter } from '../http/router.js';
+import { idempotency } from '../idempotency/middleware.js';
 import { getPaymentRequest } from '../payment-requests/store.js';
 import { pgArray } from '../transactions/record.js';
 import {
@@ -95,6 +96,8 @@ const allocateRoute = createRoute({
   summary: 'Allocate (part of) a transaction to a payment request by hand; split across requests allowed',
   security: bearerSecurity,
   request: { params: idParam, body: jsonBody(allocateBody) },
+  // A retried allocation with the same Idempotency-Key is answered once and done once.
+  middleware: [idempotency()] as const,
   responses: { 201: jsonContent(transactionDetailSchema, 'Allocated'), ...errorResponses },
 });
 
@@ -105,6 +108,7 @@ const ignoreRoute = createRoute({
   summary: 'Set a transaction aside with a reason',
   security: bearerSecurity,
   request: { params: idParam, body: jsonBody(ignoreBody) },
+  middleware: [idempotency()] as const,
   responses: { 200: jsonContent(transactionDetailSchema, 'Ignored'), ...errorResponses },
 });
 

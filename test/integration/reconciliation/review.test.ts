@@ -80,6 +80,20 @@ describe('manual allocation', () => {
     expect(none.body.error.code).toBe('over_allocation');
   });
 
+  it('a retried allocation with the same Idempotency-Key is done once', async () => {
+    const { payee, t } = await unmatchedCredit(45_000);
+    const r = await createRequest(app, payee, commune.hamlets[0]!, 45_000);
+    const headers = { 'idempotency-key': `alloc-${t.id}` };
+    const body = { paymentRequestId: r.id, amount: 20_000 };
+    const first = await app.api('POST', `/v1/transactions/${t.id}/allocate`, body, undefined, headers);
+    const again = await app.api('POST', `/v1/transactions/${t.id}/allocate`, body, undefined, headers);
+    expect([first.status, again.status]).toEqual([201, 201]);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const detail = await app.api('GET', `/v1/transactions/${t.id}`);
+    expect(detail.body).toMatchObject({ allocatedAmount: 20_000, status: 'partial' });
+    expect(detail.body.history).toHaveLength(1);
+  });
+
   it('concurrent allocations of the same transaction never exceed it', async () => {
     const { payee, t } = await unmatchedCredit(100_000);
     const reqs = await Promise.all(
