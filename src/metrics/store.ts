@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type DbOrTx, queryRows } from '../db/client.js';
-import { countHouseholds } from '../units/store.js';
+import { countHouseholds, listSubtree } from '../units/store.js';
 import { eachDay, eachMonth } from './day.js';
 import { channels } from './facts.js';
 import { emptyTally, type Tally } from './ratio.js';
@@ -53,10 +53,20 @@ function groupKey(groupBy: GroupBy | undefined, unitPath: string): SQL {
 
 export const emptySlice = (): Slice => ({ cashless: emptyTally(), cash: emptyTally(), adopters: 0 });
 
+/**
+ * The unit and every unit below it, as one text parameter for `= any(string_to_array(…))`: the rollups are
+ * then read through their primary keys (unit_code, day, …), one index range per unit, whatever the number
+ * of units (codes are [A-Za-z0-9_-], so ',' cannot appear in one).
+ */
+async function subtreeCodes(db: DbOrTx, unitPath: string): Promise<SQL> {
+  const codes = (await listSubtree(db, unitPath)).map((u) => u.code);
+  return sql`any(string_to_array(${codes.join(',')}, ','))`;
+}
+
 /** Count, value, distinct payers and adopting households: in total and per group. */
 export async function cashlessFigures(db: DbOrTx, q: MetricsQuery): Promise<CashlessFigures> {
   const key = groupKey(q.groupBy, q.unitPath);
-  const inRange = sql`${pathRange(sql`unit_path`, q.unitPath)} and day between ${q.from}::date and ${q.to}::date`;
+  const inRange = sql`unit_code = ${await subtreeCodes(db, q.unitPath)} and day between ${q.from}::date and ${q.to}::date`;
   const [payments, payers] = await Promise.all([
     queryRows<{ key: string; cash: boolean; count: number; value: number }>(
       db,
@@ -64,14 +74,22 @@ export async function cashlessFigures(db: DbOrTx, q: MetricsQuery): Promise<Cash
           from payment_rollups where ${inRange}
           group by 1, 2`,
     ),
-    queryRows<{ key: string; total: number; cash: boolean; payers: number; adopters: number }>(
+    // Distinct payers per group and in total (a payer in two groups counts once in the total). DISTINCT
+    // first (a hash aggregate), then the households join on the distinct keys only.
+    queryRows<{ key: string; total: boolean; cash: boolean; payers: number; adopters: number }>(
       db,
-      sql`select key, grouping(key) as total, cash, count(distinct payer_key)::int as payers,
-                 count(distinct payer_key) filter (where household)::int as adopters
-          from (select ${key} as key, channel = 'cash' as cash, r.payer_key, h.code is not null as household
-                from payer_rollups r left join households h on h.code = r.payer_key
-                where ${inRange} and r.count > 0) s
-          group by grouping sets ((key, cash), (cash))`,
+      sql`with k as materialized (
+            select distinct ${key} as key, channel = 'cash' as cash, payer_key
+            from payer_rollups where ${inRange} and count > 0
+          ),
+          t as (select distinct cash, payer_key from k)
+          select k.key, false as total, k.cash, count(*)::int as payers, count(h.code)::int as adopters
+          from k left join households h on h.code = k.payer_key
+          group by k.key, k.cash
+          union all
+          select '', true, t.cash, count(*)::int, count(h.code)::int
+          from t left join households h on h.code = t.payer_key
+          group by t.cash`,
     ),
   ]);
   const totals = emptySlice();
@@ -91,7 +109,7 @@ export async function cashlessFigures(db: DbOrTx, q: MetricsQuery): Promise<Cash
     }
   }
   for (const r of payers) {
-    const s = Number(r.total) === 1 ? totals : q.groupBy ? sliceOf(r.key) : undefined;
+    const s = r.total ? totals : q.groupBy ? sliceOf(r.key) : undefined;
     if (!s) continue;
     (r.cash ? s.cash : s.cashless).payers = r.payers;
     if (!r.cash) s.adopters = r.adopters;
