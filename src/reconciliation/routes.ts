@@ -140,6 +140,7 @@ export const transactionRoutes = createRouter()
       status: q.status,
       unitPath,
       payeeId: q.payeeId,
+      refundDue: q.refundDue,
       from: q.from ? dayStart(q.from) : undefined,
       to: q.to ? nextDayStart(q.to) : undefined,
       limit: q.limit,

@@ -75,6 +75,11 @@ export const listQuery = z.object({
   status: z.enum(transactionStatuses).optional(),
   unitCode: z.string().max(64).optional(),
   payeeId: z.string().max(64).optional(),
+  /** Only transactions flagged for a refund (duplicates, overpayments, payments to expired/cancelled requests). */
+  refundDue: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   from: day.optional(),
   to: day.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),

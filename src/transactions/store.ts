@@ -29,6 +29,7 @@ export type TransactionFilter = {
   status?: TransactionStatus;
   unitPath?: string;
   payeeId?: string;
+  refundDue?: boolean;
   from?: Date;
   to?: Date;
   limit: number;
@@ -45,6 +46,7 @@ export async function listTransactions(
     f.status ? eq(transactions.status, f.status) : undefined,
     f.unitPath ? like(transactions.unitPath, `${f.unitPath}%`) : undefined,
     f.payeeId ? eq(transactions.payeeId, f.payeeId) : undefined,
+    f.refundDue !== undefined ? eq(transactions.refundDue, f.refundDue) : undefined,
     f.from ? gte(transactions.bookedAt, f.from) : undefined,
     f.to ? lt(transactions.bookedAt, f.to) : undefined,
   ];

@@ -109,6 +109,8 @@ describe('matching by reference code', () => {
     expect(txs).toHaveLength(2);
     for (const t of txs)
       expect(t).toMatchObject({ status: 'matched', refundDue: true, refundAmount: t.amount });
+    const flagged = await app.api('GET', `/v1/transactions?refundDue=true&payeeId=${payee.id}`);
+    expect(flagged.body.items.map((t: { id: string }) => t.id).sort()).toEqual(txs.map((t) => t.id).sort());
     expect((await getRequest(app, expired.id)).status).toBe('expired');
     expect((await getRequest(app, cancelled.id)).status).toBe('cancelled');
   });
