@@ -74,7 +74,7 @@ const day = z.iso.date();
 export const listQuery = z.object({
   status: z.enum(transactionStatuses).optional(),
   unitCode: z.string().max(64).optional(),
-  payeeId: z.string().max(64).optional(),
+  payeeId: z.uuid().optional(),
   /** Only transactions flagged for a refund (duplicates, overpayments, payments to expired/cancelled requests). */
   refundDue: z
     .enum(['true', 'false'])

@@ -186,5 +186,7 @@ describe('scope', () => {
     const ok = await app.api('POST', `/v1/transactions/${t.id}/allocate`, { paymentRequestId: r.id }, staff);
     expect(ok.status).toBe(201);
     expect((await app.api('GET', '/v1/transactions', undefined, null)).status).toBe(401);
+    expect((await app.api('GET', '/v1/transactions?payeeId=not-a-uuid')).status).toBe(400);
+    expect((await app.api('GET', '/v1/transactions/not-a-uuid')).status).toBe(404);
   });
 });
