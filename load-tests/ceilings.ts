@@ -1,0 +1,117 @@
+/**
+ * The ceilings under our paths, measured in the same run on the same machine:
+ * - raw Postgres single-row commits (`insert … ` in autocommit: one row, one commit, one WAL flush
+ *   shared by whatever commits at the same moment), with the API's pool size;
+ * - BullMQ empty jobs (add one at a time + process with a no-op handler).
+ * The HTTP ceiling (Hono hello-world) is a child process loaded like the API (bench.ts).
+ */
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import postgres from 'postgres';
+import type { Outcome } from './load.js';
+import { perSecond, summarize } from './stats.js';
+
+export async function pgCommitRate(url: string, poolSize: number, durationS: number): Promise<Outcome> {
+  const sql = postgres(url, { max: poolSize, onnotice: () => {} });
+  try {
+    await sql`create table if not exists bench_commit (id bigserial primary key, v int not null, at timestamptz not null default now())`;
+    const latencies: number[] = [];
+    let errors = 0;
+    const started = performance.now();
+    const until = started + durationS * 1000;
+    await Promise.all(
+      Array.from({ length: poolSize }, async (_, w) => {
+        let i = 0;
+        while (performance.now() < until) {
+          const t = performance.now();
+          try {
+            await sql`insert into bench_commit (v) values (${w * 1_000_000 + i++})`;
+            latencies.push(performance.now() - t);
+          } catch {
+            errors++;
+          }
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    await sql`drop table bench_commit`;
+    return {
+      requests: latencies.length + errors,
+      ok: latencies.length,
+      errors,
+      statuses: {},
+      seconds,
+      rate: perSecond(latencies.length, seconds),
+      latency: summarize(latencies),
+    };
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+export async function bullmqRate(
+  redisUrl: string,
+  prefix: string,
+  durationS: number,
+  producers = 16,
+  concurrency = 32,
+): Promise<Outcome> {
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const workerConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue('bench-empty', { connection, prefix });
+  const addedAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let processed = 0;
+  let lastDone = 0;
+  const worker = new Worker(
+    'bench-empty',
+    async (job) => {
+      processed++;
+      lastDone = performance.now();
+      const at = addedAt.get(job.id!);
+      if (at !== undefined) {
+        latencies.push(lastDone - at);
+        addedAt.delete(job.id!);
+      }
+    },
+    { connection: workerConnection, prefix, concurrency },
+  );
+  let added = 0;
+  let errors = 0;
+  const started = performance.now();
+  const until = started + durationS * 1000;
+  try {
+    await Promise.all(
+      Array.from({ length: producers }, async () => {
+        while (performance.now() < until) {
+          try {
+            const t = performance.now();
+            const job = await queue.add('empty', { v: 1 }, { removeOnComplete: true, removeOnFail: true });
+            addedAt.set(job.id!, t);
+            added++;
+          } catch {
+            errors++;
+          }
+        }
+      }),
+    );
+    const drainBy = performance.now() + 60_000;
+    while (processed < added && performance.now() < drainBy) await new Promise((r) => setTimeout(r, 20));
+    const seconds = ((lastDone || performance.now()) - started) / 1000;
+    return {
+      requests: added,
+      ok: processed,
+      errors: errors + (added - processed),
+      statuses: {},
+      seconds,
+      rate: perSecond(processed, seconds),
+      latency: summarize(latencies),
+    };
+  } finally {
+    await worker.close();
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+    connection.disconnect();
+    workerConnection.disconnect();
+  }
+}
