@@ -8,12 +8,12 @@ import { isCalendarDate, monthStart } from '../metrics/day.js';
 import { type Ratios, ratios, share, type Tally } from '../metrics/ratio.js';
 import { cashlessReport, metricsPeriod, metricsUnit } from '../metrics/report.js';
 import { cashlessFigures, stallActivity } from '../metrics/store.js';
+import { countReviewQueue } from '../transactions/store.js';
 import { listSubtree, type Unit } from '../units/store.js';
 import { formatDay, formatMonth, formatNumber, formatPercent, formatVnd, parseDay } from './format.js';
 import { categoryName, type Lang, langOf, t } from './i18n.js';
 import { jsonForPage, page, pageHeaders } from './layout.js';
 import { pageAuth } from './login.js';
-import { findReviewQueueCounter } from './review-queue.js';
 
 /**
  * The cashless target the dashboard measures a commune against: half of payments cashless (by count,
@@ -80,7 +80,6 @@ async function render(deps: AppDeps, c: Parameters<MiddlewareHandler<AppEnv>>[0]
   const unit = await metricsUnit(db, p, unitCode);
   const period = metricsPeriod(clock, { from: q.from, to: q.to });
   const trendFrom = monthStart(period.to, 11);
-  const counter = await findReviewQueueCounter();
   const [report, byCategory, byMonth, stalls, reviewQueue] = await Promise.all([
     cashlessReport(db, unit, period, 'unit'),
     cashlessFigures(db, { unitCode: unit.code, unitPath: unit.path, ...period, groupBy: 'category' }),
@@ -92,7 +91,7 @@ async function render(deps: AppDeps, c: Parameters<MiddlewareHandler<AppEnv>>[0]
       groupBy: 'month',
     }),
     stallActivity(db, unit.path, period.from, period.to),
-    counter ? counter(db, unit.path) : Promise.resolve(null),
+    countReviewQueue(db, unit.path),
   ]);
   const tot = report.totals;
   const q2 = { ...q, unit: unit.code };
@@ -226,7 +225,7 @@ async function render(deps: AppDeps, c: Parameters<MiddlewareHandler<AppEnv>>[0]
 <section aria-labelledby="h-review" class="cards">
   <article class="card figure" data-metric="review-queue">
     <h2 id="h-review">${t(lang, 'reviewQueue')}</h2>
-    <p class="big">${reviewQueue === null ? t(lang, 'unavailable') : formatNumber(lang, reviewQueue)}</p>
+    <p class="big">${formatNumber(lang, reviewQueue)}</p>
     <p class="small">${t(lang, 'reviewQueueHelp')}</p>
   </article>
   <article class="card figure">

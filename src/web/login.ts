@@ -6,6 +6,7 @@ import { KEY_COOKIE } from '../auth/middleware.js';
 import { findPrincipalByKey } from '../auth/store.js';
 import type { AppEnv } from '../http/context.js';
 import { AppError } from '../http/errors.js';
+import { clientIp, rateLimited } from '../http/rate-limit.js';
 import { type Lang, langOf, t } from './i18n.js';
 import { page, pageHeaders } from './layout.js';
 
@@ -75,8 +76,17 @@ export function loginRoutes() {
     next: string,
     lang: Lang,
   ) => {
+    // The login form guesses keys like a Bearer header does: the same per-IP failure limit applies.
+    const { config, rateLimits } = c.var.deps;
+    const ip = clientIp(c, config.TRUST_PROXY);
+    const blocked = await rateLimits.failureBlocked(ip);
+    if (blocked.limited) throw rateLimited(c, blocked.retryAfterS);
     const principal = key && looksLikeApiKey(key) ? await findPrincipalByKey(c.var.deps.db, key) : undefined;
-    if (!key || !principal) return c.html(loginPage(lang, next, true), 401);
+    if (!key || !principal) {
+      const over = await rateLimits.failed(ip);
+      if (over.limited) throw rateLimited(c, over.retryAfterS);
+      return c.html(loginPage(lang, next, true), 401);
+    }
     const secure = new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
     setCookie(c, KEY_COOKIE, key, {
       httpOnly: true,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../support/app.js';
+import { genericCallback, postCallback, secrets, settle } from '../../support/callback-factories.js';
 import { createCommune, createKey, createPayee } from '../../support/factories.js';
 import { fact, recordFacts } from '../../support/metrics-factories.js';
 
@@ -10,7 +11,7 @@ let staffKey: string;
 let payeeKey: string;
 
 beforeAll(async () => {
-  app = await startTestApp();
+  app = await startTestApp({ env: secrets });
   a = await createCommune(app);
   b = await createCommune(app);
   const stall = await createPayee(app, a.hamlets[0]!);
@@ -88,6 +89,19 @@ describe('GET /dashboard', () => {
     // No inline script: every <script> is a file or a JSON data block.
     for (const tag of body.match(/<script[^>]*>/g) ?? [])
       expect(tag).toMatch(/src="\/assets\/|application\/json/);
+  });
+
+  it('shows the size of the review queue: a credit to the school with no reference waits there', async () => {
+    const school = await createPayee(app, a.commune, { kind: 'school', stallNo: undefined });
+    const credit = genericCallback({
+      accountNumber: school.accountNumber,
+      amount: 90_000,
+      description: 'hoc phi',
+    });
+    expect((await postCallback(app, 'generic', credit)).status).toBe(200);
+    await settle(app);
+    const body = await (await browse('/dashboard', { key: staffKey })).text();
+    expect(body).toMatch(/data-metric="review-queue">\s*<h2[^>]*>[^<]*<\/h2>\s*<p class="big">1<\/p>/);
   });
 
   it('English with ?lang=en; dates typed dd/mm/yyyy are understood', async () => {
