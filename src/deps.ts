@@ -1,8 +1,12 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { type Database, type Db, openDatabase } from './db/client.js';
+import { createRateLimits, type RateLimits } from './http/rate-limit.js';
 import { createBullQueue } from './jobs/bullmq.js';
+import { safeError } from './observability/log.js';
+import { type AppMetrics, createMetrics } from './observability/metrics.js';
 import { createInProcessQueue } from './jobs/in-process.js';
+import { allJobs } from './jobs/registry.js';
 import type { JobQueue } from './jobs/types.js';
 import { createQrImageCache, type QrImageCache } from './vietqr/image-cache.js';
 
@@ -19,6 +23,10 @@ export type AppDeps = {
   clock: Clock;
   /** Rendered QR images by payload (stall cards, payment-request codes), bounded in bytes. */
   qrImages: QrImageCache;
+  /** Rate limits on failed authentication, per API key and per callback IP (src/http/rate-limit.ts). */
+  rateLimits: RateLimits;
+  /** Prometheus metrics of this process (GET /metrics). */
+  metrics: AppMetrics;
 };
 
 export type DepsOptions = {
@@ -28,26 +36,31 @@ export type DepsOptions = {
   queuePrefix?: string;
 };
 
-export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
-  return pino({
-    level: config.LOG_LEVEL,
-    // Keys, secrets and signatures never reach the log, whatever a caller passes in.
-    redact: {
-      paths: [
-        'authorization',
-        '*.authorization',
-        '*.headers.authorization',
-        '*.headers.cookie',
-        'key',
-        '*.key',
-        'secret',
-        '*.secret',
-        'signature',
-        '*.signature',
-      ],
-      censor: '[redacted]',
+export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level: config.LOG_LEVEL,
+      // Database errors carry the statement's values (personal data): logged without them.
+      serializers: { err: safeError },
+      // Keys, secrets and signatures never reach the log, whatever a caller passes in.
+      redact: {
+        paths: [
+          'authorization',
+          '*.authorization',
+          '*.headers.authorization',
+          '*.headers.cookie',
+          'key',
+          '*.key',
+          'secret',
+          '*.secret',
+          'signature',
+          '*.signature',
+        ],
+        censor: '[redacted]',
+      },
     },
-  });
+    destination,
+  );
 }
 
 export async function createDeps(config: Config, options: DepsOptions = {}): Promise<AppDeps> {
@@ -58,7 +71,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     poolSize: config.DB_POOL_SIZE,
   });
   const jobs = config.REDIS_URL
-    ? createBullQueue({ url: config.REDIS_URL, prefix: options.queuePrefix, logger })
+    ? createBullQueue({ url: config.REDIS_URL, prefix: options.queuePrefix ?? config.BULLMQ_PREFIX, logger })
     : createInProcessQueue(logger);
   return {
     config,
@@ -68,10 +81,13 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     logger,
     clock: options.clock ?? systemClock,
     qrImages: createQrImageCache(),
+    metrics: createMetrics({ db: database.db, jobs, logger, jobNames: allJobs.map((j) => j.name) }),
+    rateLimits: createRateLimits(config, { logger, prefix: options.queuePrefix ?? config.BULLMQ_PREFIX }),
   };
 }
 
 export async function closeDeps(deps: AppDeps): Promise<void> {
   await deps.jobs.close();
+  await deps.rateLimits.close();
   await deps.database.close();
 }

@@ -109,9 +109,9 @@ export function createBullQueue(options: BullQueueOptions): JobQueue {
         await new Promise((r) => setTimeout(r, 20));
       }
     },
-    async counts() {
+    async counts(extra: readonly string[] = []) {
       const out: Record<string, JobCounts> = {};
-      for (const name of names) {
+      for (const name of new Set([...names, ...extra])) {
         const c = await queueFor(name).getJobCounts('waiting', 'active', 'delayed', 'failed');
         out[name] = {
           waiting: c.waiting ?? 0,

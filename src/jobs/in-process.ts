@@ -136,9 +136,9 @@ export function createInProcessQueue(logger: Logger): JobQueue {
         });
       });
     },
-    async counts() {
+    async counts(extra: readonly string[] = []) {
       const out: Record<string, JobCounts> = {};
-      for (const name of new Set([...handlers.keys(), ...queues.keys()])) {
+      for (const name of new Set([...handlers.keys(), ...queues.keys(), ...extra])) {
         out[name] = {
           waiting: queues.get(name)?.length ?? 0,
           active: active.get(name) ?? 0,

@@ -36,7 +36,11 @@ export interface JobQueue {
   work(jobs: AnyJob[], deps: AppDeps): Promise<void>;
   /** Resolves when nothing is waiting, active or delayed (tests and scripts). */
   drained(timeoutMs?: number): Promise<void>;
-  counts(): Promise<Record<string, JobCounts>>;
+  /**
+   * Jobs per state, for the queues this process has used and for `names` (an API-only process enqueues
+   * nothing itself, yet its /metrics and /v1/ops/queues must show the workers' queues).
+   */
+  counts(names?: readonly string[]): Promise<Record<string, JobCounts>>;
   /** Answers when the queue backend answers: for readiness checks. */
   ping(): Promise<void>;
   /** Stops taking new jobs, lets running ones finish, closes connections. */

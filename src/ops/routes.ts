@@ -53,7 +53,7 @@ function boardFor(deps: AppDeps): Hono {
   adapter.setBasePath(BOARD_PATH);
   const connection = new Redis(deps.config.REDIS_URL!, { maxRetriesPerRequest: null });
   connection.on('error', (err) => deps.logger.debug({ err: err.message }, 'bull board redis error'));
-  const prefix = process.env.BULLMQ_PREFIX ?? 'cc';
+  const prefix = deps.config.BULLMQ_PREFIX;
   createBullBoard({
     queues: allJobs.map((j) => new BullMQAdapter(new Queue(j.name, { connection, prefix }))),
     serverAdapter: adapter as never,
@@ -83,7 +83,7 @@ export const opsRoutes = createRouter()
     return c.json(
       {
         backend: deps.jobs.kind,
-        queues: await deps.jobs.counts(),
+        queues: await deps.jobs.counts(allJobs.map((j) => j.name)),
         outbox: { pending: await outboxBacklog(deps) },
         board: deps.config.REDIS_URL ? BOARD_PATH : null,
       },
