@@ -46,7 +46,7 @@ export function createMetrics(deps: {
   jobNames: readonly string[];
 }): AppMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'cc_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'cc_' });
 
   const collectErrors = new Counter({
     name: 'cc_metrics_collect_errors_total',
