@@ -158,7 +158,7 @@ const en: Record<CounterKey, string> = {
   class: 'Class',
   allClasses: 'All classes',
   noClass: 'No class',
-  student: 'Student',
+  student: 'Students',
   studentCode: 'Student ID',
   studentName: 'Full name',
   due: 'Due',

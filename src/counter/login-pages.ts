@@ -166,8 +166,12 @@ export function loginPageRoutes(authenticate: MiddlewareHandler<AppEnv>) {
       });
       const url = `${publicOrigin(c)}/counter/enter?t=${link.token}${lang === 'en' ? '&lang=en' : ''}`;
       const expires = new Intl.DateTimeFormat(lang === 'vi' ? 'vi-VN' : 'en-GB', {
-        dateStyle: 'short',
-        timeStyle: 'short',
+        day: '2-digit',
+        month: '2-digit',
+        year: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
         timeZone: 'Asia/Ho_Chi_Minh',
       }).format(link.expiresAt);
       return c.html(

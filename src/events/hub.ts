@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { DbOrTx } from '../db/client.js';
 import { type EventCursor, eventsAfter, type PayeeEvent } from './store.js';
 
-export const POLL_MS = 500;
+export const POLL_MS = 250;
 /** Events read per payee and poll; a screen further behind gets the rest on the next polls. */
 export const EVENTS_PER_POLL = 200;
 /** Open streams one API process serves; more get 503 and try again. */

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { AppDeps } from '../deps.js';
+import { PRUNE_EVENTS_EVERY_MS, prunePayeeEventsJob } from '../events/jobs.js';
 import { pruneIdempotencyKeysJob } from '../idempotency/jobs.js';
 import { RELAY_EVERY_MS, relayJob } from '../outbox/relay.js';
 import { EXPIRE_EVERY_MS, expirePaymentRequestsJob } from '../payment-requests/jobs.js';
@@ -15,6 +16,7 @@ export const allJobs: AnyJob[] = [
   sweepJob,
   expirePaymentRequestsJob,
   pruneIdempotencyKeysJob,
+  prunePayeeEventsJob,
 ];
 
 /** Periodic jobs: [job, every ms, payload]. */
@@ -23,6 +25,7 @@ export const schedules: [AnyJob, number, unknown][] = [
   [sweepJob, SWEEP_EVERY_MS, { v: 1 }],
   [expirePaymentRequestsJob, EXPIRE_EVERY_MS, { v: 1 }],
   [pruneIdempotencyKeysJob, 3600_000, { v: 1 }],
+  [prunePayeeEventsJob, PRUNE_EVENTS_EVERY_MS, { v: 1 }],
 ];
 
 /**

@@ -262,11 +262,10 @@
       });
       if (res.status === 201) {
         msg.textContent = fill(m.cashSaved, { amount: vnd.format(amount) });
+        // The form stays open for the next sale; "Hủy" closes it.
         input.value = '';
+        input.focus();
         keyFor = null;
-        setTimeout(() => {
-          if (!form.hidden && input.value === '') toggleForm(false);
-        }, 2500);
       } else {
         const body = await res.json().catch(() => null);
         msg.textContent = body?.error?.message || m.cashFailed;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPayeeEventHub } from '../../../src/events/hub.js';
+import { PAYEE_EVENTS_KEEP_DAYS, prunePayeeEventsJob } from '../../../src/events/jobs.js';
 import {
   eventsAfter,
   type PayeeEvent,
@@ -109,6 +110,22 @@ describe('per-payee sequence numbers', () => {
   });
 });
 
+describe('pruning', () => {
+  it('drops old events, twice is the same as once, and numbering carries on', async () => {
+    const { vendor } = await vendorWithKey(app);
+    await recordCashPaymentEvent(app.deps.db, cashEvent(vendor.id, 1_000));
+    await recordCashPaymentEvent(app.deps.db, cashEvent(vendor.id, 2_000));
+    const later = {
+      ...app.deps,
+      clock: { now: () => new Date(Date.now() + (PAYEE_EVENTS_KEEP_DAYS + 1) * 86_400_000) },
+    };
+    await prunePayeeEventsJob.handle({ v: 1 }, later);
+    await prunePayeeEventsJob.handle({ v: 1 }, later);
+    expect(await eventsAfter(app.deps.db, [{ payeeId: vendor.id, after: 0 }], 100)).toEqual([]);
+    expect(await recordCashPaymentEvent(app.deps.db, cashEvent(vendor.id, 3_000))).toBe(3);
+  });
+});
+
 describe('the poller', () => {
   it('catches a subscriber up over several polls, each event once, and stops when nobody listens', async () => {
     const { vendor } = await vendorWithKey(app);
@@ -157,5 +174,39 @@ describe('the poller', () => {
     b.close();
     expect(hub.full).toBe(false);
     hub.close();
+  });
+});
+
+describe('migration 0005 (events of payments made before the table existed)', () => {
+  it('recreates a payee’s events in the order the payments were stored, and the head', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { sql } = await import('drizzle-orm');
+    const { vendor, key } = await vendorWithKey(app);
+    await payCash(app, key, 10_000);
+    await payCash(app, key, 20_000, { saleCount: 2 });
+    const before = await eventsAfter(app.deps.db, [{ payeeId: vendor.id, after: 0 }], 100);
+    await app.deps.db.execute(sql`delete from payee_events where payee_id = ${vendor.id}`);
+    await app.deps.db.execute(sql`delete from payee_event_heads where payee_id = ${vendor.id}`);
+    const file = await readFile(
+      new URL('../../../migrations/0005_counter_events_backfill.sql', import.meta.url),
+      'utf8',
+    );
+    for (const statement of file.split('--> statement-breakpoint'))
+      await app.deps.db.execute(sql.raw(statement));
+    const after = await eventsAfter(app.deps.db, [{ payeeId: vendor.id, after: 0 }], 100);
+    const shape = (e: PayeeEvent) => [
+      e.seq,
+      e.kind,
+      e.sourceId,
+      e.amount,
+      e.saleCount,
+      e.occurredAt.toISOString(),
+    ];
+    expect(after.map(shape)).toEqual(before.map(shape));
+    expect(await payeeEventHead(app.deps.db, vendor.id)).toBe(2);
+    // Run again: nothing doubles.
+    for (const statement of file.split('--> statement-breakpoint'))
+      await app.deps.db.execute(sql.raw(statement));
+    expect(await eventsAfter(app.deps.db, [{ payeeId: vendor.id, after: 0 }], 100)).toHaveLength(2);
   });
 });
