@@ -63,3 +63,21 @@ export function monthStart(day: string, monthsBack = 0): string {
   const d = new Date(Date.UTC(y, m - 1 - monthsBack, 1));
   return d.toISOString().slice(0, 10);
 }
+
+/**
+ * The whole calendar months inside [from, to] (as first days), and the days left over at either end.
+ * Distinct payers over whole months are read from payer_month_rollups, the rest from payer_rollups.
+ */
+export function splitByMonths(
+  from: string,
+  to: string,
+): { months?: { first: string; last: string }; days: { from: string; to: string }[] } {
+  const firstFull = from.endsWith('-01') ? from : monthStart(addDays(monthStart(from), 31));
+  const afterTo = addDays(to, 1);
+  const endFull = afterTo.endsWith('-01') ? afterTo : monthStart(afterTo); // first day after the last full month
+  if (firstFull >= endFull) return { days: [{ from, to }] };
+  const days: { from: string; to: string }[] = [];
+  if (from < firstFull) days.push({ from, to: addDays(firstFull, -1) });
+  if (endFull <= to) days.push({ from: endFull, to });
+  return { months: { first: firstFull, last: monthStart(addDays(endFull, -1)) }, days };
+}

@@ -35,10 +35,11 @@ export class UnknownFactUnitError extends Error {
 }
 
 /**
- * Applies a payment fact to the rollups (payment_rollups, payer_rollups, payee_rollups), inside the
+ * Applies a payment fact to the rollups (payment_rollups, payer_rollups, payer_month_rollups,
+ * payee_rollups), inside the
  * caller's transaction: the caller's commit stores the money and its metrics together or neither.
  *
- * One statement with three upserts, always in the same table order, so concurrent callers lock rollup
+ * One statement with four upserts, always in the same table order, so concurrent callers lock rollup
  * rows in one order. An unknown unit throws (and so rolls the caller back) rather than losing the fact.
  */
 export async function recordPaymentFact(db: DbOrTx, fact: PaymentFact): Promise<void> {
@@ -46,6 +47,7 @@ export async function recordPaymentFact(db: DbOrTx, fact: PaymentFact): Promise<
     throw new RangeError('A payment fact has an integer count and whole-VND value');
   }
   const day = vnDay(fact.occurredAt);
+  const month = `${day.slice(0, 7)}-01`;
   const [row] = await queryRows<{ units: number }>(
     db,
     sql`
@@ -69,6 +71,16 @@ export async function recordPaymentFact(db: DbOrTx, fact: PaymentFact): Promise<
           set count = payer_rollups.count + excluded.count
         returning 1
       ),
+      payer_months as (
+        insert into payer_month_rollups (month, unit_code, unit_path, category, channel, payer_key, count)
+        select ${month}::date, u.code, u.path, ${fact.category}, ${fact.channel}, ${fact.payerKey}::text,
+               ${fact.count}::bigint
+        from u
+        where ${fact.payerKey}::text is not null and ${fact.count}::bigint <> 0
+        on conflict (unit_code, month, category, channel, payer_key) do update
+          set count = payer_month_rollups.count + excluded.count
+        returning 1
+      ),
       payees as (
         insert into payee_rollups (day, payee_id, channel, count, value)
         select ${day}::date, ${fact.payeeId}::uuid, ${fact.channel}, ${fact.count}::bigint, ${fact.value}::bigint
@@ -80,6 +92,7 @@ export async function recordPaymentFact(db: DbOrTx, fact: PaymentFact): Promise<
       select (select count(*) from u)::int as units,
              (select count(*) from payments)::int as p,
              (select count(*) from payers)::int as r,
+             (select count(*) from payer_months)::int as m,
              (select count(*) from payees)::int as e`,
   );
   if (!row || row.units === 0) throw new UnknownFactUnitError(fact.unitCode);
@@ -89,6 +102,10 @@ export async function recordPaymentFact(db: DbOrTx, fact: PaymentFact): Promise<
     await db.execute(sql`
       delete from payer_rollups
       where unit_code = ${fact.unitCode} and day = ${day}::date and category = ${fact.category}
+        and channel = ${fact.channel} and payer_key = ${fact.payerKey} and count = 0`);
+    await db.execute(sql`
+      delete from payer_month_rollups
+      where unit_code = ${fact.unitCode} and month = ${month}::date and category = ${fact.category}
         and channel = ${fact.channel} and payer_key = ${fact.payerKey} and count = 0`);
   }
 }

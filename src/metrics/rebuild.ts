@@ -4,7 +4,7 @@ import { units } from '../units/tables.js';
 import { vnDay } from './day.js';
 import { type PaymentFact, UnknownFactUnitError } from './facts.js';
 import { type FactSource, factSources } from './sources.js';
-import { payeeRollups, payerRollups, paymentRollups } from './tables.js';
+import { payeeRollups, payerMonthRollups, payerRollups, paymentRollups } from './tables.js';
 
 /*
  * The rollups are a pure function of the payment facts: each row is the sum of its facts. So the
@@ -16,10 +16,12 @@ import { payeeRollups, payerRollups, paymentRollups } from './tables.js';
 type PaymentRow = typeof paymentRollups.$inferInsert;
 type PayerRow = typeof payerRollups.$inferInsert;
 type PayeeRow = typeof payeeRollups.$inferInsert;
+type PayerMonthRow = typeof payerMonthRollups.$inferInsert;
 
 export type RollupSet = {
   payments: Map<string, PaymentRow>;
   payers: Map<string, PayerRow>;
+  payerMonths: Map<string, PayerMonthRow>;
   payees: Map<string, PayeeRow>;
 };
 
@@ -28,14 +30,24 @@ export const paymentKey = (r: Pick<PaymentRow, 'day' | 'unitCode' | 'payeeKind' 
   [r.day, r.unitCode, r.payeeKind, r.category, r.channel].join(sep);
 export const payerKey = (r: Pick<PayerRow, 'day' | 'unitCode' | 'category' | 'channel' | 'payerKey'>) =>
   [r.day, r.unitCode, r.category, r.channel, r.payerKey].join(sep);
+export const payerMonthKey = (
+  r: Pick<PayerMonthRow, 'month' | 'unitCode' | 'category' | 'channel' | 'payerKey'>,
+) => [r.month, r.unitCode, r.category, r.channel, r.payerKey].join(sep);
 export const payeeKey = (r: Pick<PayeeRow, 'day' | 'payeeId' | 'channel'>) =>
   [r.day, r.payeeId, r.channel].join(sep);
+
+const emptySet = (): RollupSet => ({
+  payments: new Map(),
+  payers: new Map(),
+  payerMonths: new Map(),
+  payees: new Map(),
+});
 
 /** Sums facts into rollup rows the way recordPaymentFact does, one fact at a time. */
 export function aggregateFacts(
   facts: Iterable<PaymentFact>,
   unitPaths: ReadonlyMap<string, string>,
-  into: RollupSet = { payments: new Map(), payers: new Map(), payees: new Map() },
+  into: RollupSet = emptySet(),
 ): RollupSet {
   for (const f of facts) {
     const unitPath = unitPaths.get(f.unitCode);
@@ -52,6 +64,19 @@ export function aggregateFacts(
       const r = into.payers.get(rk) ?? { ...base, payerKey: f.payerKey, count: 0 };
       r.count += f.count;
       into.payers.set(rk, r);
+      const month = `${day.slice(0, 7)}-01`;
+      const perMonth = {
+        month,
+        unitCode: f.unitCode,
+        unitPath,
+        category: f.category,
+        channel: f.channel,
+        payerKey: f.payerKey,
+      };
+      const mk = payerMonthKey(perMonth);
+      const m = into.payerMonths.get(mk) ?? { ...perMonth, count: 0 };
+      m.count += f.count;
+      into.payerMonths.set(mk, m);
     }
     const ek = payeeKey({ day, payeeId: f.payeeId, channel: f.channel });
     const e = into.payees.get(ek) ?? { day, payeeId: f.payeeId, channel: f.channel, count: 0, value: 0 };
@@ -66,7 +91,12 @@ export function aggregateFacts(
 function withoutEmpty(set: RollupSet): RollupSet {
   const keep = <T extends { count: number; value?: number }>(m: Map<string, T>) =>
     new Map([...m].filter(([, r]) => r.count !== 0 || (r.value ?? 0) !== 0));
-  return { payments: keep(set.payments), payers: keep(set.payers), payees: keep(set.payees) };
+  return {
+    payments: keep(set.payments),
+    payers: keep(set.payers),
+    payerMonths: keep(set.payerMonths),
+    payees: keep(set.payees),
+  };
 }
 
 async function unitPathsOf(db: DbOrTx): Promise<Map<string, string>> {
@@ -79,7 +109,7 @@ const sourcesOrDefault = (sources?: FactSource[]) => sources ?? factSources;
 /** The rollups recomputed from the fact sources, without writing anything. */
 export async function computeRollups(db: DbOrTx, sources?: FactSource[]): Promise<RollupSet> {
   const unitPaths = await unitPathsOf(db);
-  const set: RollupSet = { payments: new Map(), payers: new Map(), payees: new Map() };
+  const set = emptySet();
   for (const source of sourcesOrDefault(sources)) {
     const facts = await source.facts(db);
     if (Symbol.asyncIterator in facts) {
@@ -110,6 +140,12 @@ export async function readRollups(db: DbOrTx): Promise<RollupSet> {
                payer_key as "payerKey", count
         from payer_rollups where count <> 0`,
   );
+  const payerMonths = await queryRows<PayerMonthRow & Record<string, unknown>>(
+    db,
+    sql`select month::text as "month", unit_code as "unitCode", unit_path as "unitPath", category, channel,
+               payer_key as "payerKey", count
+        from payer_month_rollups where count <> 0`,
+  );
   const payees = await queryRows<PayeeRow & Record<string, unknown>>(
     db,
     sql`select day::text as "day", payee_id::text as "payeeId", channel, count, value
@@ -120,6 +156,7 @@ export async function readRollups(db: DbOrTx): Promise<RollupSet> {
       payments.map((r) => [paymentKey(r), { ...r, count: Number(r.count), value: Number(r.value) }]),
     ),
     payers: new Map(payers.map((r) => [payerKey(r), { ...r, count: Number(r.count) }])),
+    payerMonths: new Map(payerMonths.map((r) => [payerMonthKey(r), { ...r, count: Number(r.count) }])),
     payees: new Map(
       payees.map((r) => [payeeKey(r), { ...r, count: Number(r.count), value: Number(r.value) }]),
     ),
@@ -127,7 +164,7 @@ export async function readRollups(db: DbOrTx): Promise<RollupSet> {
 }
 
 export type RollupDifference = {
-  table: 'payment_rollups' | 'payer_rollups' | 'payee_rollups';
+  table: 'payment_rollups' | 'payer_rollups' | 'payer_month_rollups' | 'payee_rollups';
   key: Record<string, string>;
   stored: { count: number; value?: number } | null;
   rebuilt: { count: number; value?: number } | null;
@@ -180,6 +217,13 @@ export async function compareRollupsWithRebuild(
         channel: r.channel,
         payerKey: r.payerKey,
       })),
+      ...diff('payer_month_rollups', stored.payerMonths, rebuilt.payerMonths, (r) => ({
+        month: r.month,
+        unitCode: r.unitCode,
+        category: r.category,
+        channel: r.channel,
+        payerKey: r.payerKey,
+      })),
       ...diff('payee_rollups', stored.payees, rebuilt.payees, (r) => ({
         day: r.day,
         payeeId: r.payeeId,
@@ -194,7 +238,13 @@ async function insertChunks<T>(rows: T[], insert: (chunk: T[]) => Promise<unknow
   for (let i = 0; i < rows.length; i += 1000) await insert(rows.slice(i, i + 1000));
 }
 
-export type RebuildSummary = { payments: number; payers: number; payees: number; sources: string[] };
+export type RebuildSummary = {
+  payments: number;
+  payers: number;
+  payerMonths: number;
+  payees: number;
+  sources: string[];
+};
 
 /**
  * Replaces the rollups with what the sources say. The rollup tables are locked first, so a payment
@@ -203,17 +253,22 @@ export type RebuildSummary = { payments: number; payers: number; payees: number;
 export async function rebuildRollups(db: DbOrTx, sources?: FactSource[]): Promise<RebuildSummary> {
   const chosen = sourcesOrDefault(sources);
   return db.transaction(async (tx) => {
-    await tx.execute(sql`lock table payment_rollups, payer_rollups, payee_rollups in exclusive mode`);
+    await tx.execute(
+      sql`lock table payment_rollups, payer_rollups, payer_month_rollups, payee_rollups in exclusive mode`,
+    );
     const set = await computeRollups(tx, chosen);
     await tx.execute(sql`delete from payment_rollups`);
     await tx.execute(sql`delete from payer_rollups`);
+    await tx.execute(sql`delete from payer_month_rollups`);
     await tx.execute(sql`delete from payee_rollups`);
     await insertChunks([...set.payments.values()], (c) => tx.insert(paymentRollups).values(c));
     await insertChunks([...set.payers.values()], (c) => tx.insert(payerRollups).values(c));
+    await insertChunks([...set.payerMonths.values()], (c) => tx.insert(payerMonthRollups).values(c));
     await insertChunks([...set.payees.values()], (c) => tx.insert(payeeRollups).values(c));
     return {
       payments: set.payments.size,
       payers: set.payers.size,
+      payerMonths: set.payerMonths.size,
       payees: set.payees.size,
       sources: chosen.map((s) => s.name),
     };

@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type DbOrTx, queryRows } from '../db/client.js';
 import { countHouseholds, listSubtree } from '../units/store.js';
-import { eachDay, eachMonth } from './day.js';
+import { eachDay, eachMonth, splitByMonths } from './day.js';
 import { channels } from './facts.js';
 import { emptyTally, type Tally } from './ratio.js';
 import { categories, type GroupBy } from './schema.js';
@@ -33,16 +33,16 @@ export type MetricsQuery = {
   groupBy?: GroupBy;
 };
 
-function groupKey(groupBy: GroupBy | undefined, unitPath: string): SQL {
+function groupKey(groupBy: GroupBy | undefined, unitPath: string, dayColumn: SQL = sql`day`): SQL {
   switch (groupBy) {
     case 'category':
       return sql`category`;
     case 'channel':
       return sql`channel`;
     case 'day':
-      return sql`day::text`;
+      return sql`${dayColumn}::text`;
     case 'month':
-      return sql`to_char(day, 'YYYY-MM')`;
+      return sql`to_char(${dayColumn}, 'YYYY-MM')`;
     case 'unit':
       // The first path segment below the unit: its direct child. '' for facts counted on the unit itself.
       return sql`split_part(substr(unit_path, ${unitPath.length + 1}), '/', 1)`;
@@ -66,7 +66,26 @@ async function subtreeCodes(db: DbOrTx, unitPath: string): Promise<SQL> {
 /** Count, value, distinct payers and adopting households: in total and per group. */
 export async function cashlessFigures(db: DbOrTx, q: MetricsQuery): Promise<CashlessFigures> {
   const key = groupKey(q.groupBy, q.unitPath);
-  const inRange = sql`unit_code = ${await subtreeCodes(db, q.unitPath)} and day between ${q.from}::date and ${q.to}::date`;
+  const codes = await subtreeCodes(db, q.unitPath);
+  const inRange = sql`unit_code = ${codes} and day between ${q.from}::date and ${q.to}::date`;
+  // The payer set: whole months from the monthly table (not when grouping by day), edge days from the daily one.
+  const split: ReturnType<typeof splitByMonths> =
+    q.groupBy === 'day' ? { days: [{ from: q.from, to: q.to }] } : splitByMonths(q.from, q.to);
+  const payerRows = [
+    ...(split.months
+      ? [
+          sql`select ${groupKey(q.groupBy, q.unitPath, sql`month`)} as key, channel = 'cash' as cash, payer_key
+              from payer_month_rollups
+              where unit_code = ${codes} and month between ${split.months.first}::date and ${split.months.last}::date
+                and count > 0`,
+        ]
+      : []),
+    ...split.days.map(
+      (d) => sql`select ${key} as key, channel = 'cash' as cash, payer_key
+                 from payer_rollups
+                 where unit_code = ${codes} and day between ${d.from}::date and ${d.to}::date and count > 0`,
+    ),
+  ];
   const [payments, payers] = await Promise.all([
     queryRows<{ key: string; cash: boolean; count: number; value: number }>(
       db,
@@ -79,8 +98,7 @@ export async function cashlessFigures(db: DbOrTx, q: MetricsQuery): Promise<Cash
     queryRows<{ key: string; total: boolean; cash: boolean; payers: number; adopters: number }>(
       db,
       sql`with k as materialized (
-            select distinct ${key} as key, channel = 'cash' as cash, payer_key
-            from payer_rollups where ${inRange} and count > 0
+            select distinct key, cash, payer_key from (${sql.join(payerRows, sql` union all `)}) s
           ),
           t as (select distinct cash, payer_key from k)
           select k.key, false as total, k.cash, count(*)::int as payers, count(h.code)::int as adopters

@@ -49,6 +49,25 @@ export const payerRollups = pgTable(
   ],
 );
 
+/**
+ * The same payer set per calendar month (`month` is its first day). A query over whole months reads
+ * this instead of every day's set: a market shopper paying twenty days a month is one row here, not
+ * twenty. Kept, rebuilt and compared exactly like payer_rollups.
+ */
+export const payerMonthRollups = pgTable(
+  'payer_month_rollups',
+  {
+    month: date('month', { mode: 'string' }).notNull(),
+    unitCode: text('unit_code').notNull(),
+    unitPath: text('unit_path').notNull(),
+    category: text('category').notNull(),
+    channel: text('channel').notNull(),
+    payerKey: text('payer_key').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.unitCode, t.month, t.category, t.channel, t.payerKey] })],
+);
+
 /** Count and value per payee, day and channel: which stalls were paid cashless, a vendor's takings. */
 export const payeeRollups = pgTable(
   'payee_rollups',

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { vnDay } from '../../../src/metrics/day.js';
 import { type Channel, type PaymentFact, recordPaymentFact } from '../../../src/metrics/facts.js';
 import { compareRollupsWithRebuild, rebuildRollups } from '../../../src/metrics/rebuild.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
@@ -54,6 +55,25 @@ function manyFacts(n: number): PaymentFact[] {
   return out;
 }
 
+/** Distinct cashless and cash payers in [from, to] (Vietnam days), from the facts themselves. */
+function payersOf(facts: PaymentFact[], from: string, to: string): [number, number] {
+  const net = new Map<string, number>();
+  for (const f of facts) {
+    const day = vnDay(f.occurredAt);
+    if (f.payerKey === null || day < from || day > to) continue;
+    const k = [day, f.unitCode, f.category, f.channel, f.payerKey].join('|');
+    net.set(k, (net.get(k) ?? 0) + f.count);
+  }
+  const cashless = new Set<string>();
+  const cash = new Set<string>();
+  for (const [k, n] of net) {
+    if (n <= 0) continue;
+    const [, , , channel, payer] = k.split('|');
+    (channel === 'cash' ? cash : cashless).add(payer!);
+  }
+  return [cashless.size, cash.size];
+}
+
 describe('rollups', () => {
   it('kept incrementally equal a rebuild from the sources, row for row, whatever the order', async () => {
     const facts = manyFacts(300);
@@ -67,6 +87,17 @@ describe('rollups', () => {
         metrics(`from=2026-11-01&to=2026-12-31${g}`),
       ),
     );
+    // Distinct payers over ranges that cut months, read from the monthly and daily payer sets together,
+    // equal the payers counted straight from the facts.
+    for (const [from, to] of [
+      ['2026-11-01', '2026-12-31'],
+      ['2026-11-07', '2026-12-31'],
+      ['2026-11-15', '2026-12-14'],
+      ['2026-12-01', '2026-12-31'],
+    ] as const) {
+      const got = await metrics(`from=${from}&to=${to}`);
+      expect([got.totals.cashless.payers, got.totals.cash.payers]).toEqual(payersOf(facts, from, to));
+    }
     const summary = await rebuildRollups(app.deps.db, [listSource(facts)]);
     expect(summary.payments).toBeGreaterThan(0);
     const after = await Promise.all(
@@ -81,7 +112,12 @@ describe('rollups', () => {
     const stray = fact({ unitCode: c.hamlets[0]!, payeeId: c.stalls[0]!.id, payerKey: 'STRAY' });
     await recordFacts(app, [stray]);
     const diffs = await compareRollupsWithRebuild(app.deps.db, [listSource(facts)]);
-    expect(diffs.map((d) => d.table).sort()).toEqual(['payee_rollups', 'payer_rollups', 'payment_rollups']);
+    expect(diffs.map((d) => d.table).sort()).toEqual([
+      'payee_rollups',
+      'payer_month_rollups',
+      'payer_rollups',
+      'payment_rollups',
+    ]);
     expect(diffs.find((d) => d.table === 'payer_rollups')).toMatchObject({
       key: { payerKey: 'STRAY', day: '2026-11-10' },
       stored: { count: 1 },

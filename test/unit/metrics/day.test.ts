@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  addDays,
   daysInRange,
   eachDay,
   eachMonth,
   isCalendarDate,
   monthStart,
+  splitByMonths,
   vnDay,
 } from '../../../src/metrics/day.js';
 
@@ -43,5 +45,42 @@ describe('calendar helpers', () => {
     ]);
     expect(eachMonth('2026-11-15', '2027-02-01')).toEqual(['2026-11', '2026-12', '2027-01', '2027-02']);
     expect(monthStart('2026-03-15', 3)).toBe('2025-12-01');
+  });
+});
+
+describe('splitByMonths', () => {
+  it('reads whole months from the monthly set and only the edge days from the daily one', () => {
+    expect(splitByMonths('2026-11-01', '2026-12-31')).toEqual({
+      months: { first: '2026-11-01', last: '2026-12-01' },
+      days: [],
+    });
+    expect(splitByMonths('2026-11-15', '2027-01-10')).toEqual({
+      months: { first: '2026-12-01', last: '2026-12-01' },
+      days: [
+        { from: '2026-11-15', to: '2026-11-30' },
+        { from: '2027-01-01', to: '2027-01-10' },
+      ],
+    });
+    expect(splitByMonths('2026-11-01', '2026-11-29')).toEqual({
+      days: [{ from: '2026-11-01', to: '2026-11-29' }],
+    });
+  });
+
+  it('covers every day of the range exactly once', () => {
+    const day = fc.integer({ min: 0, max: 3000 }).map((n) => addDays('2024-01-01', n));
+    fc.assert(
+      fc.property(day, fc.integer({ min: 0, max: 800 }), (from, length) => {
+        const to = addDays(from, length);
+        const { months, days } = splitByMonths(from, to);
+        const covered = days.flatMap((d) => eachDay(d.from, d.to));
+        if (months) {
+          expect(months.first.endsWith('-01') && months.last.endsWith('-01')).toBe(true);
+          const lastDay = addDays(monthStart(addDays(months.last, 31)), -1);
+          covered.push(...eachDay(months.first, lastDay));
+        }
+        expect(covered.sort()).toEqual(eachDay(from, to));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
