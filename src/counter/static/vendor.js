@@ -101,8 +101,10 @@
   function say(text) {
     const u = new SpeechSynthesisUtterance(text);
     u.lang = 'vi-VN';
-    const voice = vietnameseVoice();
-    if (voice) u.voice = voice;
+    try {
+      const voice = vietnameseVoice();
+      if (voice) u.voice = voice;
+    } catch {}
     u.onerror = (ev) => {
       // Chrome refuses speech until the page has been tapped once.
       if (ev.error === 'not-allowed') showBanner(m.speechBlocked, true);
