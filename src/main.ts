@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { runMigrations } from './db/migrate.js';
+import { applyDemoSecrets } from './demo/secrets.js';
 import { seedDemoIfEmpty } from './demo/seed.js';
 import { closeDeps, createDeps, createLogger } from './deps.js';
 import { startBackground } from './jobs/registry.js';
@@ -20,7 +21,11 @@ async function main() {
   const logger = createLogger(config);
   const deps = await createDeps(config, { logger });
   await runMigrations(deps.database, config.DATABASE_URL);
-  if (config.DEMO) await seedDemoIfEmpty(deps);
+  if (config.DEMO) {
+    await seedDemoIfEmpty(deps);
+    // Unset provider secrets get generated demo ones, so the demo can take callbacks (src/demo/secrets.ts).
+    await applyDemoSecrets(deps);
+  }
   await startBackground(deps, config.ROLE);
 
   const server =

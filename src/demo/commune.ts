@@ -1,66 +1,143 @@
+/**
+ * Writes the demo commune (model.ts) into the database through the features' own store functions, in
+ * bulk, and gives it a history: the current month so far, its bills issued and paid, the market
+ * trading, everything reconciled. The history goes through the public API in-process (run.ts) and
+ * reaches the service as bank statements, which are reconciled as they are imported: a start needs no
+ * background job to show a living dashboard. The callback path is what `npm run demo:simulate` exercises.
+ */
+import { createApp } from '../app.js';
+import { createApiKey } from '../auth/store.js';
 import type { AppDeps } from '../deps.js';
-import { createPayee } from '../payees/store.js';
-import { createHouseholds, createUnit, getUnit } from '../units/store.js';
+import { vnDay } from '../metrics/day.js';
+import { createPayee, type NewPayee } from '../payees/store.js';
+import { createHouseholds, createUnit } from '../units/store.js';
+import { buildCommune, type Commune } from './model.js';
+import { planMonth } from './month.js';
+import { runMonth } from './run.js';
+import { inProcessTransport } from './transport.js';
+
+export type SeedOptions = {
+  /** 1 = the full commune (the default); smaller for quick tests. */
+  scale?: number;
+  /** Also seed the current month so far (default true). */
+  history?: boolean;
+  /** Fraction of the market's sales in the history (default HISTORY_MARKET_VOLUME). */
+  marketVolume?: number;
+  /** An admin key for the history's API calls (one is made if absent). */
+  adminKey?: string;
+};
 
 /**
- * A small demo commune: a province, one commune with hamlets, households and a market.
- * Deterministic, so the same demo appears on every fresh start.
+ * The history keeps a fifth of the market's sales: the ratios are the same, the start stays quick on
+ * the embedded database. `npm run demo:simulate` plays a full month.
  */
-export async function seedDemoCommune(deps: AppDeps) {
+export const HISTORY_MARKET_VOLUME = 0.2;
+export const HISTORY_SEED = 1;
+
+export type SeedSummary = {
+  units: number;
+  households: number;
+  payees: number;
+  students: number;
+  history?: { month: string; from: string; to: string; payments: number; bills: number };
+};
+
+/** The commune's units, households and payees, in bulk. */
+export async function writeCommune(deps: AppDeps, commune: Commune): Promise<void> {
   const { db } = deps;
-  const province = await createUnit(
+  const province = await createUnit(db, { ...commune.province, level: 'province' }, undefined);
+  const unit = await createUnit(
     db,
-    { code: '01', name: 'Thành phố Hà Nội', level: 'province' },
-    undefined,
-  );
-  const commune = await createUnit(
-    db,
-    { code: '00004', name: 'Xã Minh Phú', level: 'commune', parentCode: '01' },
+    { ...commune.commune, level: 'commune', parentCode: province.code },
     province,
   );
-  const hamletNames = ['Thôn Đông', 'Thôn Đoài', 'Thôn Thượng', 'Thôn Hạ', 'Xóm Mới', 'Xóm Chợ'];
-  for (const [i, name] of hamletNames.entries()) {
-    await createUnit(
+  for (const h of commune.hamlets) {
+    await createUnit(db, { code: h.code, name: h.name, level: 'hamlet', parentCode: unit.code }, unit);
+  }
+  for (let i = 0; i < commune.households.length; i += 1000) {
+    await createHouseholds(
       db,
-      { code: `00004-H${i + 1}`, name, level: 'hamlet', parentCode: commune.code },
-      commune,
+      commune.households
+        .slice(i, i + 1000)
+        .map((h) => ({ code: h.code, unitCode: h.hamletCode, members: h.members })),
+      () => true,
     );
   }
-  const households = hamletNames.flatMap((_, h) =>
-    Array.from({ length: 40 }, (_, n) => ({
-      code: `HH-${h + 1}-${String(n + 1).padStart(3, '0')}`,
-      unitCode: `00004-H${h + 1}`,
-      members: 2 + ((h * 7 + n) % 5),
+  const payees: NewPayee[] = [
+    ...Object.values(commune.billers).map((b) => ({
+      kind: b.kind,
+      name: b.name,
+      unitCode: unit.code,
+      bankBin: b.account.bin,
+      accountNumber: b.account.number,
+      accountName: b.account.holder,
     })),
-  );
-  await createHouseholds(db, households, () => true);
-  const market = (await getUnit(db, '00004-H6'))!;
-  for (let s = 1; s <= 20; s++) {
-    await createPayee(
-      db,
-      {
-        kind: 'market_vendor',
-        name: `Sạp ${s}`,
-        unitCode: market.code,
-        bankBin: '970436',
-        accountNumber: `10${String(s).padStart(8, '0')}`,
-        accountName: `NGUYEN VAN ${String.fromCharCode(64 + (s % 26 || 26))}`,
-        stallNo: `A${String(s).padStart(2, '0')}`,
-      },
-      market.path,
-    );
-  }
-  await createPayee(
-    db,
-    {
-      kind: 'school',
-      name: 'Trường Tiểu học Minh Phú',
-      unitCode: commune.code,
-      bankBin: '970418',
-      accountNumber: '2150000001',
-      accountName: 'TRUONG TIEU HOC MINH PHU',
-    },
-    commune.path,
-  );
-  return { units: 2 + hamletNames.length, households: households.length, payees: 21 };
+    ...commune.schools.map((s) => ({
+      kind: 'school' as const,
+      name: s.name,
+      unitCode: unit.code,
+      bankBin: s.account.bin,
+      accountNumber: s.account.number,
+      accountName: s.account.holder,
+    })),
+    // The market serves the whole commune: its stalls (and their sales) count on the commune itself.
+    ...commune.stalls.map((s) => ({
+      kind: 'market_vendor' as const,
+      name: s.name,
+      unitCode: unit.code,
+      bankBin: s.account.bin,
+      accountNumber: s.account.number,
+      accountName: s.account.holder,
+      stallNo: s.stallNo,
+    })),
+  ];
+  await db.transaction(async (tx) => {
+    for (const p of payees) await createPayee(tx, p, unit.path);
+  });
+}
+
+/**
+ * Seeds the demo commune and (by default) its history: the current month up to now. Deterministic:
+ * the same commune every time (ids and reference codes aside, which are random by design).
+ */
+export async function seedDemoCommune(deps: AppDeps, options: SeedOptions = {}): Promise<SeedSummary> {
+  const commune = buildCommune(options.scale ?? 1);
+  await writeCommune(deps, commune);
+  const summary: SeedSummary = {
+    units: 2 + commune.hamlets.length,
+    households: commune.households.length,
+    payees: commune.stalls.length + commune.schools.length + Object.keys(commune.billers).length,
+    students: commune.schools.reduce((n, s) => n + s.students.length, 0),
+  };
+  if (options.history === false) return summary;
+
+  const now = deps.clock.now();
+  const month = vnDay(now).slice(0, 7);
+  const plan = planMonth(commune, {
+    month,
+    seed: HISTORY_SEED,
+    until: now,
+    marketVolume: options.marketVolume ?? HISTORY_MARKET_VOLUME,
+    delivery: 'statements',
+  });
+  const adminKey =
+    options.adminKey ?? (await createApiKey(deps.db, { role: 'admin', label: 'demo history' })).key;
+  const report = await runMonth({
+    transport: inProcessTransport(createApp(deps)),
+    adminKey,
+    secrets: {},
+    commune,
+    plan,
+    check: false,
+    requireEmptyMonth: false,
+    concurrency: deps.database.kind === 'pglite' ? 4 : 16,
+  });
+  summary.history = {
+    month,
+    from: plan.from,
+    to: plan.to,
+    payments: report.counts.payments,
+    bills: report.counts.bills,
+  };
+  return summary;
 }
