@@ -10,6 +10,7 @@ import { conflict } from '../http/errors.js';
 import { bearerSecurity, errorResponses, iso, jsonBody, jsonContent, pageQuery } from '../http/openapi.js';
 import { createRouter } from '../http/router.js';
 import { idempotency } from '../idempotency/middleware.js';
+import { listAllocationsForRequest } from '../transactions/store.js';
 import { batchRoutes } from './batch-routes.js';
 import { dayBound } from './dates.js';
 import { requestQrPng, requestQrSvg } from './qr.js';
@@ -98,8 +99,26 @@ const summarySchema = z
   })
   .openapi('PaymentRequestSummary');
 
+const allocationSchema = z
+  .object({
+    id: z.string(),
+    transactionId: z.string(),
+    amount: z.number().int(),
+    channel: z.string(),
+    source: z.enum(['auto', 'manual']).or(z.string()),
+    refundDue: z.boolean(),
+    bookedAt: z.string(),
+    createdAt: z.string(),
+    reversedAt: z.string().nullable(),
+  })
+  .openapi('RequestAllocation');
+
 const detailSchema = paymentRequestSchema
-  .extend({ history: z.array(statusEventSchema), cashPayments: z.array(cashPaymentSchema) })
+  .extend({
+    allocations: z.array(allocationSchema),
+    history: z.array(statusEventSchema),
+    cashPayments: z.array(cashPaymentSchema),
+  })
   .openapi('PaymentRequestDetail');
 
 const createRequestRoute = createRoute({
@@ -287,13 +306,20 @@ const requestRoutes = createRouter()
   .openapi(getRoute, async (c) => {
     const request = await visibleRequest(c, c.req.valid('param').id);
     const { db } = c.var.deps;
-    const [history, cash] = await Promise.all([
+    const [allocs, history, cash] = await Promise.all([
+      listAllocationsForRequest(db, request.id),
       listStatusEvents(db, request.id),
       listCashPaymentsForRequest(db, request.id),
     ]);
     return c.json(
       {
         ...toPaymentRequestResponse(request),
+        allocations: allocs.map((a) => ({
+          ...a,
+          bookedAt: a.bookedAt.toISOString(),
+          createdAt: a.createdAt.toISOString(),
+          reversedAt: a.reversedAt?.toISOString() ?? null,
+        })),
         history: history.map(toEvent),
         cashPayments: cash.map(toCashPaymentResponse),
       },

@@ -110,6 +110,26 @@ export async function getTransactionDetail(db: DbOrTx, t: Transaction) {
   };
 }
 
+/** What paid a request: its allocations with the booked time of their transactions, oldest first. */
+export async function listAllocationsForRequest(db: DbOrTx, paymentRequestId: string) {
+  return db
+    .select({
+      id: allocations.id,
+      transactionId: allocations.transactionId,
+      amount: allocations.amount,
+      channel: allocations.channel,
+      source: allocations.source,
+      refundDue: allocations.refundDue,
+      createdAt: allocations.createdAt,
+      reversedAt: allocations.reversedAt,
+      bookedAt: transactions.bookedAt,
+    })
+    .from(allocations)
+    .innerJoin(transactions, eq(transactions.id, allocations.transactionId))
+    .where(eq(allocations.paymentRequestId, paymentRequestId))
+    .orderBy(asc(allocations.createdAt), asc(allocations.id));
+}
+
 /** Allocation → metrics fact (the same shape the matcher records), for rebuilds. */
 export async function allocationFacts(db: DbOrTx): Promise<PaymentFact[]> {
   const rows = await queryRows<{

@@ -63,6 +63,9 @@ describe('matching by reference code', () => {
     await pay(payee.accountNumber, 200_000, `${r.reference.toLowerCase()} dot 2`);
     const req = await getRequest(app, r.id);
     expect(req).toMatchObject({ status: 'paid', paidAmount: 300_000 });
+    // The request shows what paid it: both transfers, in the order they came.
+    const detail = await app.api('GET', `/v1/payment-requests/${r.id}`);
+    expect(detail.body.allocations.map((a: { amount: number }) => a.amount)).toEqual([100_000, 200_000]);
     await pay(payee.accountNumber, 300_000, `${r.reference} tra lai`);
     const txs = await transactionsOf(app, payee.accountNumber);
     expect(txs.map((t) => t.status).sort()).toEqual(['duplicate', 'matched', 'partial']);
