@@ -3,11 +3,11 @@ import type { Config } from './config.js';
 import { type Database, type Db, openDatabase } from './db/client.js';
 import { createRateLimits, type RateLimits } from './http/rate-limit.js';
 import { createBullQueue } from './jobs/bullmq.js';
-import { safeError } from './observability/log.js';
-import { type AppMetrics, createMetrics } from './observability/metrics.js';
 import { createInProcessQueue } from './jobs/in-process.js';
 import { allJobs } from './jobs/registry.js';
 import type { JobQueue } from './jobs/types.js';
+import { safeError } from './observability/log.js';
+import { type AppMetrics, createMetrics } from './observability/metrics.js';
 import { createQrImageCache, type QrImageCache } from './vietqr/image-cache.js';
 
 export type Clock = { now(): Date };
