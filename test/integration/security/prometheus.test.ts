@@ -46,7 +46,7 @@ describe('GET /metrics', () => {
     expect((await get('not-the-token-000000000000000000')).status).toBe(401);
     const forbidden = await get(staff);
     expect(forbidden.status).toBe(403);
-    expect((await forbidden.json()).error.code).toBe('forbidden');
+    expect(((await forbidden.json()) as { error: { code: string } }).error.code).toBe('forbidden');
     const byToken = await get(METRICS_TOKEN);
     expect(byToken.status).toBe(200);
     expect(byToken.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
