@@ -7,6 +7,7 @@
  * REDIS_URL when set), creates a payee and 300 payment requests, then measures with autocannon, run in
  * a child process so the load generator neither shares the app's event loop nor its CPU accounting:
  *   - a Hono hello-world in this same process: the ceiling of the HTTP stack itself;
+ *   - GET /healthz: the app's global middleware (request id, logging, secure headers, body limit), no key;
  *   - GET /v1/payees/{id} (JSON): auth + scope + a payee query, no image;
  *   - GET /v1/payees/{id}/qr.png from the image cache (goal: ≥ 5,000/s), and its 304 path;
  *   - GET /v1/payment-requests/{id}/qr.png across the 300 requests, from the same cache;
@@ -76,7 +77,7 @@ function autocannonChild(options: AutocannonOptions): Promise<AutocannonResult> 
   });
 }
 
-type Row = { name: string; rate: number; p99?: number; cpuUs?: number };
+type Row = { name: string; rate: number; p99?: number; cpuUs?: number; errors?: number };
 
 async function load(
   name: string,
@@ -96,10 +97,10 @@ async function load(
   const cpu = process.cpuUsage(cpuBefore);
   const expected = expectStatus === 304 ? result['3xx'] : result['2xx'];
   const answered = result['1xx'] + result['2xx'] + result['3xx'] + result['4xx'] + result['5xx'];
-  if (result.errors > 0 || answered !== expected || expected === 0) {
+  // Timeouts and socket errors are reported in the table; a wrong answer means the run measured nothing.
+  if (answered !== expected || expected === 0) {
     throw new Error(
-      `${name}: ${result.errors} errors, ${answered - expected} answers other than ${expectStatus}: ` +
-        JSON.stringify(result.statusCodeStats),
+      `${name}: ${answered - expected} answers other than ${expectStatus}: ${JSON.stringify(result.statusCodeStats)}`,
     );
   }
   return {
@@ -107,6 +108,7 @@ async function load(
     rate: result.requests.average,
     p99: result.latency.p99,
     cpuUs: (cpu.user + cpu.system) / answered,
+    errors: result.errors,
   };
 }
 
@@ -204,6 +206,9 @@ async function main() {
   };
   await run(load('Hono hello world (ceiling)', helloUrl, [{ path: '/' }], {}, 200));
   await run(
+    load('GET /healthz (the app’s global middleware, no key)', appUrl, [{ path: '/healthz' }], {}, 200),
+  );
+  await run(
     load('GET /v1/payees/{id} (JSON, auth + query)', appUrl, [{ path: `/v1/payees/${payee.id}` }], auth, 200),
   );
   await run(load('GET /v1/payees/{id}/qr.png (cached)', appUrl, [{ path: pngPath }], auth, 200));
@@ -232,13 +237,13 @@ async function main() {
   const uncached = rows.find((r) => r.name.startsWith('renderQrPng scale 8'))!;
   const cached = rows.find((r) => r.name === 'GET /v1/payees/{id}/qr.png (cached)')!;
   console.log(
-    '\n| measure | per second | p99 ms | vs hello world | vs uncached render (scale 8) | server CPU µs / request | one free core could serve |',
+    '\n| measure | per second | p99 ms | errors | vs hello world | vs uncached render (scale 8) | server CPU µs / request | one free core could serve |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
   for (const r of rows) {
     console.log(
-      `| ${r.name} | ${n(r.rate)} | ${r.p99 ?? '–'} | ${((r.rate / ceiling) * 100).toFixed(0)} % | ` +
+      `| ${r.name} | ${n(r.rate)} | ${r.p99 ?? '–'} | ${r.errors ?? '–'} | ${((r.rate / ceiling) * 100).toFixed(0)} % | ` +
         `×${(r.rate / uncached.rate).toFixed(1)} | ${r.cpuUs ? n(r.cpuUs) : '–'} | ${r.cpuUs ? `${n(1e6 / r.cpuUs)}/s` : '–'} |`,
     );
   }
