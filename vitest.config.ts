@@ -53,6 +53,20 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
                   globalSetup: ['test/support/postgres-template.ts'],
                 },
               },
+              // Faults against real processes (API and workers spawned, a private Redis stopped and
+              // started): Postgres and Redis only, one file at a time, minutes not seconds.
+              {
+                extends: true as const,
+                test: {
+                  name: 'faults',
+                  include: ['test/faults/**/*.test.ts'],
+                  env: { TEST_BACKEND: 'postgres' },
+                  globalSetup: ['test/support/postgres-template.ts'],
+                  testTimeout: 240_000,
+                  hookTimeout: 240_000,
+                  fileParallelism: false,
+                },
+              },
             ]
           : []),
       ],

@@ -74,7 +74,7 @@ export const docsRoutes = createRouter()
   )
   .get('/docs/assets/:file', async (c) => {
     const file = c.req.param('file');
-    const type = swaggerAssets[file];
+    const type = Object.hasOwn(swaggerAssets, file) ? swaggerAssets[file] : undefined;
     if (!type) return c.json({ error: { code: 'not_found', message: 'No such asset' } }, 404);
     const body = await readFile(join(swaggerDir, file));
     return c.body(body, 200, { 'content-type': type, 'cache-control': 'public, max-age=86400' });

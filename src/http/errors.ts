@@ -46,6 +46,27 @@ export function handleError(err: Error, c: Context<AppEnv>) {
       status,
     );
   }
+  // A form body that is not what its Content-Type says (c.req.parseBody on a broken multipart): the
+  // client's mistake, not ours. Found by test/integration/fuzz.
+  if (err instanceof TypeError && /^Failed to parse body as FormData/.test(err.message))
+    return c.json(errorBody('malformed_body', 'The form body could not be read'), 400);
+  // Postgres refuses text it cannot store (a NUL character, "%00" in a query): the client's input, not
+  // our fault, and nothing was written (the statement failed). Found by test/integration/fuzz.
+  if (TEXT_POSTGRES_REFUSES.has(databaseErrorCode(err) ?? ''))
+    return c.json(errorBody('invalid_text', 'Text must not contain NUL characters or invalid UTF-8'), 400);
   c.var.log?.error({ err }, 'unhandled error');
   return c.json(errorBody('internal', 'Internal error'), 500);
+}
+
+/** 22021: character_not_in_repertoire (NUL, bad UTF-8); 22P05: untranslatable_character. */
+const TEXT_POSTGRES_REFUSES = new Set(['22021', '22P05']);
+
+/** The SQLSTATE of a database error, through drizzle's wrapper (its `cause`). */
+function databaseErrorCode(err: unknown): string | undefined {
+  let e = err as { code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 4; depth++) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+    e = e.cause as typeof e;
+  }
+  return undefined;
 }

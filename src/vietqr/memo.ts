@@ -22,7 +22,9 @@ import { isValidReferenceCode, REFERENCE_LENGTH, REFERENCE_PREFIX } from './refe
  * The interbank (NAPAS) trailer some banks append after the payer's content, once it has been cut:
  * removed first so it cannot complete a code the cut left short.
  */
-const INTERBANK_TRAILER = /[-._\s]*CTLNHIDI\d*/gi;
+// The lookbehind starts a match only where a run of separators starts: without it, a long run of "-"
+// with no trailer after it was rescanned from every position (quadratic; a statement memo is unbounded).
+const INTERBANK_TRAILER = /(?<![-._\s])[-._\s]*CTLNHIDI\d*/gi;
 
 type Candidate = { code: string; at: number; aligned: number };
 
@@ -59,11 +61,19 @@ export function extractReferenceCodes(memo: string): string[] {
   // Two codes written one after the other ("CCT3DH9GEC CCFFCX7TQ4") make candidates that straddle them
   // ("CCCFFCX7TQ"), and 1 in 31 of those passes its check. Such a straddler starts and ends inside
   // words; it is dropped when it overlaps a code that stands as a whole word.
-  const found: string[] = [];
-  for (const c of candidates) {
-    const straddles =
-      c.aligned === 0 && candidates.some((o) => o.aligned === 2 && Math.abs(o.at - c.at) < REFERENCE_LENGTH);
-    if (!straddles && !found.includes(c.code)) found.push(c.code);
-  }
-  return found;
+  // Candidates are in order of position, so only neighbours less than a code's length away can overlap:
+  // looking at those alone keeps a memo of thousands of codes linear.
+  const overlapsWholeWord = (i: number) => {
+    const at = candidates[i]!.at;
+    for (let j = i - 1; j >= 0 && at - candidates[j]!.at < REFERENCE_LENGTH; j--)
+      if (candidates[j]!.aligned === 2) return true;
+    for (let j = i + 1; j < candidates.length && candidates[j]!.at - at < REFERENCE_LENGTH; j++)
+      if (candidates[j]!.aligned === 2) return true;
+    return false;
+  };
+  const found = new Set<string>();
+  candidates.forEach((c, i) => {
+    if (!(c.aligned === 0 && overlapsWholeWord(i))) found.add(c.code);
+  });
+  return [...found];
 }

@@ -28,7 +28,8 @@ export function assetRoutes() {
   const loaded = new Map<string, Buffer>();
   return new Hono().get('/assets/:file', async (c) => {
     const name = c.req.param('file');
-    const file = files[name];
+    // Own keys only: "constructor" or "__proto__" must not find Object.prototype (found by test/integration/fuzz).
+    const file = Object.hasOwn(files, name) ? files[name] : undefined;
     if (!file) return c.json({ error: { code: 'not_found', message: 'No such asset' } }, 404);
     let body = loaded.get(name);
     if (!body) {
