@@ -18,7 +18,12 @@ export const freePort = () =>
 export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 30_000, what = 'condition') {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await Promise.resolve().then(check).catch(() => false)) return;
+    if (
+      await Promise.resolve()
+        .then(check)
+        .catch(() => false)
+    )
+      return;
     if (Date.now() > deadline) throw new Error(`${what}: not reached in ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }

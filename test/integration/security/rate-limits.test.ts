@@ -100,7 +100,7 @@ describe('client IP', () => {
     } finally {
       await app.close();
     }
-  });
+  }, 120_000);
 
   it('behind a trusted proxy, counts per forwarded client', async () => {
     const app = await startTestApp({ env: { RATE_LIMIT_AUTH_FAILURES: '3', TRUST_PROXY: '1' } });
@@ -113,7 +113,7 @@ describe('client IP', () => {
     } finally {
       await app.close();
     }
-  });
+  }, 120_000);
 });
 
 describe('requests per key and callbacks per IP', () => {
@@ -163,7 +163,7 @@ describe('defaults', () => {
     } finally {
       await app.close();
     }
-  });
+  }, 120_000);
 
   it('are generous and documented in the configuration', () => {
     const config = loadConfig({});
