@@ -21,7 +21,7 @@ export type MetricsWorld = {
   communes: string[];
   /** Facts the rollups add up to (sum of payment_rollups.count). */
   facts: number;
-  rows: { payment: number; payer: number; payee: number };
+  rows: { payment: number; payer: number; payerMonth: number; payee: number };
   seconds: number;
 };
 
@@ -117,11 +117,24 @@ export async function generateMetricsData(
       from bench_facts f join payees p on p.unit_code = f.commune and p.kind = f.kind
       where f.category <> 'market'
       group by 1, 2, 3`;
+    // The monthly payer sets, where the schema has them (src/metrics/tables.ts): the same payers per month.
+    const [monthly] = await sql<{ t: string | null }[]>`select to_regclass('payer_month_rollups')::text as t`;
+    let monthRows = 0;
+    if (monthly?.t) {
+      const m =
+        await sql`insert into payer_month_rollups (month, unit_code, unit_path, category, channel, payer_key, count)
+        select date_trunc('month', r.day)::date, r.unit_code, r.unit_path, r.category, r.channel, r.payer_key, sum(r.count)
+        from payer_rollups r join units u on u.code = r.unit_code
+        where u.parent_code = any(${communes}::text[])
+        group by 1, 2, 3, 4, 5, 6`;
+      monthRows = m.count;
+    }
     const [total] = await sql<{ n: number }[]>`select sum(n)::int8 as n from bench_facts`;
     await sql`drop table bench_facts`;
     await sql`analyze payment_rollups`;
     await sql`analyze payer_rollups`;
     await sql`analyze payee_rollups`;
+    if (monthly?.t) await sql`analyze payer_month_rollups`;
     await sql`analyze units`;
     await sql`analyze households`;
     await sql`analyze payees`;
@@ -132,6 +145,7 @@ export async function generateMetricsData(
       rows: {
         payment: payment.count,
         payer: bills.count + buyers.count,
+        payerMonth: monthRows,
         payee: stalls.count + counters.count,
       },
       seconds: (performance.now() - started) / 1000,

