@@ -22,7 +22,8 @@ async function main() {
   const deps = await createDeps(config, { logger });
   await runMigrations(deps.database, config.DATABASE_URL);
   if (config.DEMO) {
-    await seedDemoIfEmpty(deps);
+    // The commune is written before the app listens; its history fills in the background (src/demo/).
+    await seedDemoIfEmpty(deps, { history: 'background' });
     // Unset provider secrets get generated demo ones, so the demo can take callbacks (src/demo/secrets.ts).
     await applyDemoSecrets(deps);
   }
@@ -45,7 +46,17 @@ async function main() {
     logger.info({ signal }, 'shutting down: no new requests, finishing running jobs');
     const force = setTimeout(() => process.exit(1), 30_000);
     force.unref();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Counter screens hold server-sent event streams open for minutes; after a grace period they are cut
+      // and reconnect to another process, resuming from their Last-Event-ID, so nothing is lost.
+      const cut = setTimeout(
+        () => (server as { closeAllConnections?: () => void }).closeAllConnections?.(),
+        5_000,
+      );
+      cut.unref();
+      await closed;
+    }
     await closeDeps(deps);
     logger.info('stopped');
     process.exit(0);
