@@ -22,8 +22,10 @@ async function main() {
   const deps = await createDeps(config, { logger });
   await runMigrations(deps.database, config.DATABASE_URL);
   if (config.DEMO) {
-    // The commune is written before the app listens; its history fills in the background (src/demo/).
-    await seedDemoIfEmpty(deps, { history: 'background' });
+    // The commune is written before the app listens (a few seconds). Its payment history is not: on the
+    // embedded database it holds the one connection for minutes and the app would not answer meanwhile.
+    // `npm run demo:simulate` plays payments into the running demo instead (README).
+    await seedDemoIfEmpty(deps, { history: 'none' });
     // Unset provider secrets get generated demo ones, so the demo can take callbacks (src/demo/secrets.ts).
     await applyDemoSecrets(deps);
   }

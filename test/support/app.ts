@@ -71,6 +71,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   if (options.work !== false) await startBackground(deps, 'all');
   const server = serve({ fetch: createApp(deps).fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  // fetch keeps connections alive across a test's long database work; Node's 5 s default would close one
+  // under the client and surface as a spurious ECONNRESET.
+  (server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = 60_000;
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const { key: adminKey } = await createApiKey(deps.db, { role: 'admin', label: 'test admin' });
 
