@@ -205,5 +205,5 @@ describe('a bursar, from a CSV of 600 pupils to printed slips and who has paid',
       actor: expect.stringMatching(/^key:/),
     });
     expect(detail.body.cashPayments.map((c: { id: string }) => c.id)).toEqual([fullCash.body.id]);
-  });
+  }, 300_000);
 });
