@@ -57,8 +57,17 @@ export async function storeCallbackEvents(
   });
 }
 
-/** Postgres text and jsonb cannot hold U+0000; one such callback must not fail the batch it travels in. */
-const noNul = (s: string) => (s.includes('\u0000') ? s.replaceAll('\u0000', '') : s);
+/**
+ * Postgres text and jsonb cannot hold U+0000, and jsonb refuses a lone UTF-16 surrogate (a "\ud800"
+ * escape in a signed JSON body reaches us as one): such a callback must not fail the batch it travels
+ * in, nor be refused forever (its provider would retry it for days). Lone surrogates become U+FFFD.
+ * Found by test/integration/fuzz.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const noNul = (s: string) => {
+  const t = s.includes('\u0000') ? s.replaceAll('\u0000', '') : s;
+  return /[\uD800-\uDFFF]/.test(t) ? t.replace(LONE_SURROGATE, '\uFFFD') : t;
+};
 
 /**
  * Natural batching for the ingest path (group commit): while one batch is being committed, arriving

@@ -52,7 +52,7 @@ export function handleError(err: Error, c: Context<AppEnv>) {
     return c.json(errorBody('malformed_body', 'The form body could not be read'), 400);
   // Postgres refuses text it cannot store (a NUL character, "%00" in a query): the client's input, not
   // our fault, and nothing was written (the statement failed). Found by test/integration/fuzz.
-  if (TEXT_POSTGRES_REFUSES.has(databaseErrorCode(err) ?? ''))
+  if (TEXT_POSTGRES_REFUSES.has(databaseErrorCode(err) ?? '') || isJsonTextRefused(err))
     return c.json(errorBody('invalid_text', 'Text must not contain NUL characters or invalid UTF-8'), 400);
   c.var.log?.error({ err }, 'unhandled error');
   return c.json(errorBody('internal', 'Internal error'), 500);
@@ -60,6 +60,21 @@ export function handleError(err: Error, c: Context<AppEnv>) {
 
 /** 22021: character_not_in_repertoire (NUL, bad UTF-8); 22P05: untranslatable_character. */
 const TEXT_POSTGRES_REFUSES = new Set(['22021', '22P05']);
+
+/**
+ * jsonb refuses a lone UTF-16 surrogate (a "\\ud800" escape in a request body, kept by JSON.parse) with
+ * 22P02 "invalid input syntax for type json": text the client sent (audit details, labels, reasons).
+ */
+function isJsonTextRefused(err: unknown): boolean {
+  if (databaseErrorCode(err) !== '22P02') return false;
+  let e = err as { message?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 4; depth++) {
+    if (typeof e.message === 'string' && /type json/i.test(e.message) && !/^Failed query/.test(e.message))
+      return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
 
 /** The SQLSTATE of a database error, through drizzle's wrapper (its `cause`). */
 function databaseErrorCode(err: unknown): string | undefined {

@@ -315,6 +315,10 @@ describe('inputs fuzzing once found a 5xx with (kept as regressions)', () => {
   it('answer 4xx now, and change nothing', async () => {
     const admin = { authorization: `Bearer ${app.adminKey}` };
     const json = { ...admin, 'content-type': 'application/json' };
+    const [outgoing] = await queryRows<{ id: string }>(
+      app.deps.db,
+      sql`select id from transactions where direction = 'out' limit 1`,
+    );
     const cases: Req[] = [
       // Postgres refuses NUL in text: was a 500 from the query.
       { method: 'GET', path: '/v1/cash-payments?householdCode=%00', headers: admin },
@@ -330,6 +334,25 @@ describe('inputs fuzzing once found a 5xx with (kept as regressions)', () => {
         path: '/v1/payment-requests',
         headers: json,
         body: toJson({ payeeId: day.school.id, amount: 1000, category: 'water', payerRef: '\u0000' }),
+      },
+      // A lone UTF-16 surrogate (a "\\ud800" escape) reaching a jsonb column (audit details).
+      {
+        method: 'POST',
+        path: `/v1/transactions/${outgoing!.id}/ignore`,
+        headers: json,
+        body: toJson({ reason: 'x\ud800' }),
+      },
+      {
+        method: 'POST',
+        path: '/v1/api-keys',
+        headers: json,
+        body: toJson({ role: 'staff', unitCode: day.commune, label: '\udc00' }),
+      },
+      {
+        method: 'POST',
+        path: `/v1/payment-requests/${day.requests.partial.id}/cancel`,
+        headers: json,
+        body: toJson({ reason: '\ud83d' }),
       },
       // A broken multipart form on the login page: parseBody threw.
       {
@@ -348,6 +371,39 @@ describe('inputs fuzzing once found a 5xx with (kept as regressions)', () => {
       const res = await send(r);
       expect(res.status, `${r.method} ${r.path}`).toBeGreaterThanOrEqual(400);
     }
+  });
+
+  it('a signed callback carrying a lone surrogate is stored (as U+FFFD), and does not fail its batch-mates', async () => {
+    const sign = (fields: Record<string, unknown>) => {
+      const body = toJson({
+        accountNumber: '1234',
+        amount: 5000,
+        bookedAt: new Date().toISOString(),
+        ...fields,
+      });
+      const t = Math.floor(Date.now() / 1000);
+      return send({
+        method: 'POST',
+        path: '/v1/callbacks/generic',
+        headers: {
+          'content-type': 'application/json',
+          'x-signature': `t=${t},v1=${hmacHex('sha256', secrets.GENERIC_WEBHOOK_SECRET, `${t}.${body}`)}`,
+        },
+        body,
+      });
+    };
+    const results = await Promise.all([
+      sign({ id: `lone-${Date.now()}`, description: 'hoc phi \ud800 lop 6' }),
+      ...Array.from({ length: 20 }, (_, i) =>
+        sign({ id: `mate-${Date.now()}-${i}`, description: `tien ${i}` }),
+      ),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(Array(21).fill(200));
+    const [row] = await queryRows<{ memo: string }>(
+      app.deps.db,
+      sql`select credit->>'memo' as memo from callback_events where provider_event_id like 'lone-%' order by id desc limit 1`,
+    );
+    expect(row!.memo).toBe('hoc phi \ufffd lop 6');
   });
 });
 
