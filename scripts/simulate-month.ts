@@ -130,7 +130,7 @@ async function main(): Promise<number> {
       `Starting the app in this process (${config.DATABASE_URL ? 'PostgreSQL' : `embedded database in ${config.DATA_DIR}`}, ${config.REDIS_URL ? 'BullMQ on Redis' : 'in-process jobs'})`,
     );
     const logger = createLogger({ LOG_LEVEL: process.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn' });
-    const deps = await createDeps(config, { logger });
+    const deps = await createDeps(config, { logger, queuePrefix: process.env.BULLMQ_PREFIX });
     cleanup = () => closeDeps(deps);
     await runMigrations(deps.database, config.DATABASE_URL);
     const [any] = await deps.db.select({ code: units.code }).from(units).limit(1);

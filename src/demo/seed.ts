@@ -30,14 +30,23 @@ export async function seedDemoIfEmpty(
   const started = performance.now();
   const { key } = await createApiKey(deps.db, { role: 'admin', label: 'demo admin' });
   const summary = await seedDemoCommune(deps, { scale: options.scale, history: false });
-  const keyFile = join(deps.config.DATA_DIR, 'demo-admin-key.txt');
-  if (deps.database.kind === 'pglite') await writeFile(keyFile, `${key}\n`, { mode: 0o600 }).catch(() => {});
+  // Kept for the embedded demo only (its DATA_DIR is the demo's own folder), where demo:simulate finds it.
+  const keyFile =
+    deps.database.kind === 'pglite' && !deps.config.DATA_DIR.startsWith('memory://')
+      ? join(deps.config.DATA_DIR, 'demo-admin-key.txt')
+      : undefined;
+  const saved = keyFile
+    ? await writeFile(keyFile, `${key}\n`, { mode: 0o600 }).then(
+        () => true,
+        () => false,
+      )
+    : false;
   deps.logger.info(
     { ...summary, keyFile, ms: Math.round(performance.now() - started) },
     'demo commune ready',
   );
-  // Printed once, on purpose: the newcomer needs it to call the API (kept only in the embedded demo's DATA_DIR).
-  console.log(`\n  Demo admin API key: ${key}\n  (also saved in ${keyFile})\n`);
+  // Printed once, on purpose: the newcomer needs it to call the API.
+  console.log(`\n  Demo admin API key: ${key}${saved ? `\n  (also saved in ${keyFile})` : ''}\n`);
 
   const mode = options.history ?? 'await';
   if (mode === 'none') return { seeded: true };

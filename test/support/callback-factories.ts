@@ -187,15 +187,20 @@ export async function postCallback(app: TestApp, provider: string, signed: Signe
   return { status: res.status, body };
 }
 
-/** Relays the outbox and waits for every job, until nothing is left (what the scheduled relay does). */
+/**
+ * Relays the outbox and waits for every job, until nothing is left (what the scheduled relay does).
+ * The outbox is counted before waiting on the queues: the app's own relay may hold rows (so ours moves
+ * none) and enqueue them only as it commits, and an empty outbox means what it held is already queued.
+ */
 export async function settle(app: TestApp) {
+  const pending = async () =>
+    Number((await queryRows<{ n: number }>(app.deps.db, sql`select count(*)::int8 as n from outbox`))[0]!.n);
   for (let i = 0; i < 50; i++) {
     await app.deps.jobs.drained(30_000);
     const moved = await relayOutbox(app.deps, 2_000);
-    if (moved === 0) {
+    if (moved === 0 && (await pending()) === 0) {
       await app.deps.jobs.drained(30_000);
-      const [row] = await queryRows<{ n: number }>(app.deps.db, sql`select count(*)::int8 as n from outbox`);
-      if (Number(row!.n) === 0) return;
+      if ((await pending()) === 0) return;
     }
   }
   throw new Error('outbox did not settle');

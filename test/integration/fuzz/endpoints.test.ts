@@ -274,6 +274,9 @@ function requestFor(op: Op) {
     });
 }
 
+/** Set when an accepted write may still be flowing (outbox → queue → matcher): see `probe`. */
+let unsettled = false;
+
 async function send(r: Req) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), 20_000);
@@ -285,6 +288,7 @@ async function send(r: Req) {
       redirect: 'manual',
       signal: controller.signal,
     });
+    if (res.status < 400 && r.method !== 'GET') unsettled = true;
     if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
       controller.abort();
       return { status: res.status, text: '', type: 'text/event-stream' };
@@ -297,6 +301,12 @@ async function send(r: Req) {
 
 /** Sends `r`; asserts no 5xx, the error envelope on JSON errors, and no write when refused. */
 async function probe(r: Req) {
+  // An accepted write earlier may still be flowing (outbox → queue → matcher): let it land first,
+  // or its rows would be counted against this request.
+  if (unsettled) {
+    await settle(app);
+    unsettled = false;
+  }
   const before = await rowCounts();
   const res = await send(r);
   const what = `${r.method} ${r.path.slice(0, 200)} [${r.headers['content-type'] ?? ''}] ${String(r.body ?? '').slice(0, 200)}`;
