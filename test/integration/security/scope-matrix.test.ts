@@ -183,7 +183,29 @@ const vnNow = () => {
   return `${d}/${m}/${y} ${iso.slice(11, 19)}`;
 };
 
+/** A fresh payee key for the place (made by the admin); the listing row looks for the latest one. */
+const freshKeyOf = {} as Record<string, string>;
+async function freshPayeeKey(p: Place): Promise<string> {
+  const { id } = await api('POST', '/v1/api-keys', { role: 'payee', payeeId: p.payee.id, label: 'fresh' });
+  freshKeyOf[p.commune] = id;
+  return id;
+}
+
 const rows: Row[] = [
+  {
+    op: 'GET /v1/api-keys',
+    call: async (p) => {
+      await freshPayeeKey(p);
+      return { method: 'GET', path: '/v1/api-keys?limit=1000' };
+    },
+    expect: (w, at) => (isPayeeKey(w) ? 403 : { status: 200, contains: unitSees[w].includes(at) }),
+    contains: (body, p) => (body.items as { id: string }[]).some((i) => i.id === freshKeyOf[p.commune]),
+  },
+  {
+    op: 'DELETE /v1/api-keys/{id}',
+    call: async (p) => ({ method: 'DELETE', path: `/v1/api-keys/${await freshPayeeKey(p)}` }),
+    expect: staffActs(200),
+  },
   {
     op: 'POST /v1/api-keys',
     call: (p) => ({
