@@ -1,7 +1,8 @@
-import { and, asc, eq, like, type SQL } from 'drizzle-orm';
+import { and, asc, eq, like, type SQL, sql } from 'drizzle-orm';
 import type { Principal } from '../auth/principal.js';
 import { scopeFilter } from '../auth/principal.js';
 import type { DbOrTx } from '../db/client.js';
+import { perDb } from '../db/prepared.js';
 import { conflict } from '../http/errors.js';
 import { units } from '../units/tables.js';
 import type { PayeeKind } from './schema.js';
@@ -53,13 +54,18 @@ export async function createPayee(db: DbOrTx, input: NewPayee, unitPath: string)
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export async function getPayee(db: DbOrTx, id: string): Promise<Payee | undefined> {
-  if (!UUID.test(id)) return undefined;
-  const [row] = await db
+const payeeById = perDb((db) =>
+  db
     .select(payeeColumns)
     .from(payees)
     .innerJoin(units, eq(units.code, payees.unitCode))
-    .where(eq(payees.id, id));
+    .where(eq(payees.id, sql.placeholder('id')))
+    .prepare('payee_by_id'),
+);
+
+export async function getPayee(db: DbOrTx, id: string): Promise<Payee | undefined> {
+  if (!UUID.test(id)) return undefined;
+  const [row] = await payeeById(db).execute({ id });
   return row;
 }
 

@@ -23,9 +23,11 @@ import {
   getPaymentRequest,
   getPaymentRequestForUpdate,
   INSERT_CHUNK,
+  insertedRequest,
   insertPaymentRequests,
   type NewPaymentRequest,
   type PaymentRequest,
+  type StoredByExternalId,
   setPaymentRequestStatus,
 } from './store.js';
 
@@ -122,6 +124,7 @@ export async function prepareFees(
   payee: Payee,
   fees: Checked[],
   batchId: string | null,
+  options: { lookupStored?: boolean } = {},
 ): Promise<PreparedFee[]> {
   const valid = fees.filter((f): f is { ok: true; value: ValidFee } => f.ok).map((f) => f.value);
   const householdsByCode = await visibleHouseholds(
@@ -130,11 +133,14 @@ export async function prepareFees(
     payee,
     valid.flatMap((f) => (f.householdCode ? [f.householdCode] : [])),
   );
-  const stored = await findByExternalIds(
-    db,
-    payee.id,
-    valid.flatMap((f) => (f.externalId ? [f.externalId] : [])),
-  );
+  const stored =
+    options.lookupStored === false
+      ? new Map<string, StoredByExternalId>()
+      : await findByExternalIds(
+          db,
+          payee.id,
+          valid.flatMap((f) => (f.externalId ? [f.externalId] : [])),
+        );
   const seenExternal = new Set<string>();
   return fees.map((checked): PreparedFee => {
     if (!checked.ok) return { kind: 'error', error: checked.error };
@@ -216,7 +222,13 @@ const SINGLE_ERROR_STATUS: Record<string, 409 | 422> = {
 
 /**
  * One request (POST /v1/payment-requests). Sending it again with the same `externalId` returns the
- * stored one (`created: false`) rather than a second bill.
+ * stored one (`created: false`) rather than a second bill; the same `externalId` with another amount or
+ * category is a conflict.
+ *
+ * Two round trips when the payee is new to this call: the payee, then one INSERT statement (request and
+ * its creation event; atomic on its own, so no BEGIN/COMMIT). A stored `externalId` is found by that
+ * INSERT's unique index rather than by a lookup first, and the answer is built from what was inserted
+ * rather than read back.
  */
 export async function createPaymentRequest(
   db: DbOrTx,
@@ -227,24 +239,29 @@ export async function createPaymentRequest(
   const { payeeId, ...item } = input;
   const payee = await resolvePayee(db, issuer.principal, payeeId);
   const checked = validateFeeItem(item, {}, now);
-  const [prepared] = await prepareFees(db, issuer, payee, [checked], null);
-  if (prepared!.kind === 'error') {
-    const e = prepared!.error;
-    const status = SINGLE_ERROR_STATUS[e.code] ?? 422;
-    throw status === 409
-      ? conflict(e.code, e.message)
-      : invalid(e.code, e.message, e.field ? { field: e.field } : undefined);
-  }
+  const [prepared] = await prepareFees(db, issuer, payee, [checked], null, { lookupStored: false });
+  if (prepared!.kind === 'error') throw singleError(prepared!.error);
   if (prepared!.kind === 'exists')
     return { request: (await getPaymentRequest(db, prepared!.id))!, created: false };
-  const outcome = await db.transaction(async (tx) => {
-    const [o] = await insertPaymentRequests(tx, [prepared!.request], {
-      actor: issuer.actor,
-      source: 'create',
+  const row = prepared!.request;
+  const [outcome] = await insertPaymentRequests(db, [row], { actor: issuer.actor, source: 'create' });
+  if (outcome!.kind === 'created') return { request: insertedRequest(row, outcome!, payee), created: true };
+  const stored = outcome!;
+  if (stored.amount !== row.amount || stored.category !== row.category) {
+    throw singleError({
+      code: 'external_id_conflict',
+      message: `externalId ${row.externalId} is already used by request ${stored.reference} (${stored.amount} VND, ${stored.category})`,
+      field: 'externalId',
     });
-    return o!;
-  });
-  return { request: (await getPaymentRequest(db, outcome.id))!, created: outcome.kind === 'created' };
+  }
+  return { request: (await getPaymentRequest(db, stored.id))!, created: false };
+}
+
+function singleError(e: RowError) {
+  const status = SINGLE_ERROR_STATUS[e.code] ?? 422;
+  return status === 409
+    ? conflict(e.code, e.message)
+    : invalid(e.code, e.message, e.field ? { field: e.field } : undefined);
 }
 
 export type RowResult = {

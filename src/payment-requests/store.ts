@@ -6,6 +6,7 @@
 import { and, asc, desc, eq, getTableColumns, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import { type Principal, scopeFilter } from '../auth/principal.js';
 import { type Db, type DbOrTx, queryRows, type Tx } from '../db/client.js';
+import { perDb } from '../db/prepared.js';
 import { payees } from '../payees/tables.js';
 import { units } from '../units/tables.js';
 import { generateReferenceCode } from '../vietqr/reference-code.js';
@@ -50,10 +51,48 @@ const toRequest = (r: Row & { unitPath: string; payeeKind: string }): PaymentReq
   status: r.status as PaymentRequestStatus,
 });
 
+const requestById = perDb((db) =>
+  selectRequests(db)
+    .where(eq(paymentRequests.id, sql.placeholder('id')))
+    .prepare('payment_request_by_id'),
+);
+
 export async function getPaymentRequest(db: DbOrTx, id: string): Promise<PaymentRequest | undefined> {
   if (!isUuid(id)) return undefined;
-  const [row] = await selectRequests(db).where(eq(paymentRequests.id, id));
+  const [row] = await requestById(db).execute({ id });
   return row && toRequest(row);
+}
+
+/** What a request's QR image needs: its payload, whether it can still be paid, and its scope. */
+export type RequestQrSource = {
+  reference: string;
+  payload: string;
+  status: PaymentRequestStatus;
+  payeeId: string;
+  unitPath: string;
+};
+
+const qrSourceById = perDb((db) =>
+  db
+    .select({
+      reference: paymentRequests.reference,
+      payload: paymentRequests.payload,
+      status: paymentRequests.status,
+      payeeId: paymentRequests.payeeId,
+      unitPath: units.path,
+    })
+    .from(paymentRequests)
+    .innerJoin(payees, eq(payees.id, paymentRequests.payeeId))
+    .innerJoin(units, eq(units.code, payees.unitCode))
+    .where(eq(paymentRequests.id, sql.placeholder('id')))
+    .prepare('payment_request_qr_source'),
+);
+
+/** The few columns a QR image is served from, read fresh (a cancelled bill's code must stop showing). */
+export async function getRequestQrSource(db: DbOrTx, id: string): Promise<RequestQrSource | undefined> {
+  if (!isUuid(id)) return undefined;
+  const [row] = await qrSourceById(db).execute({ id });
+  return row && { ...row, status: row.status as PaymentRequestStatus };
 }
 
 export async function findPaymentRequestByReference(
@@ -197,9 +236,51 @@ export type NewPaymentRequest = {
 };
 
 export type InsertOutcome =
-  | { kind: 'created'; id: string; reference: string }
-  /** Another request with this externalId was stored meanwhile (a concurrent resend). */
-  | { kind: 'exists'; id: string; reference: string; batchId: string | null };
+  | { kind: 'created'; id: string; reference: string; payload: string; createdAt: Date; updatedAt: Date }
+  /** Another request with this externalId is stored (a resend, or a concurrent one). */
+  | {
+      kind: 'exists';
+      id: string;
+      reference: string;
+      batchId: string | null;
+      amount: number;
+      category: string;
+    };
+
+/** The request as stored by `insertPaymentRequests`, without reading it back. */
+export function insertedRequest(
+  row: NewPaymentRequest,
+  created: Extract<InsertOutcome, { kind: 'created' }>,
+  payee: { unitPath: string; kind: string },
+): PaymentRequest {
+  return {
+    id: created.id,
+    payeeId: row.payeeId,
+    unitCode: row.unitCode,
+    reference: created.reference,
+    amount: row.amount,
+    paidAmount: 0,
+    category: row.category,
+    purpose: row.purpose,
+    payerRef: row.payerRef,
+    payerName: row.payerName,
+    payerGroup: row.payerGroup,
+    householdCode: row.householdCode,
+    externalId: row.externalId,
+    batchId: row.batchId,
+    payload: created.payload,
+    status: 'open',
+    expiresAt: row.expiresAt,
+    createdBy: row.createdBy,
+    createdAt: created.createdAt,
+    updatedAt: created.updatedAt,
+    unitPath: payee.unitPath,
+    payeeKind: payee.kind,
+  };
+}
+
+/** A timestamptz from raw SQL: postgres.js under drizzle hands over its text, PGlite a Date. */
+const toDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
 
 /** Rows per INSERT: one JSON parameter per chunk, so the size is about memory, not parameter limits. */
 export const INSERT_CHUNK = 1000;
@@ -222,11 +303,14 @@ export async function insertPaymentRequests(
   for (let attempt = 0; pending.length > 0; attempt++) {
     if (attempt === REFERENCE_ATTEMPTS) throw new Error('could not find free reference codes');
     const byReference = new Map<string, number>();
+    const payloads = new Map<string, string>();
     const records = pending.map((i) => {
       let reference = generateReferenceCode();
       while (byReference.has(reference)) reference = generateReferenceCode();
       byReference.set(reference, i);
       const r = rows[i]!;
+      const payload = r.payloadFor(reference);
+      payloads.set(reference, payload);
       return {
         payee_id: r.payeeId,
         unit_code: r.unitCode,
@@ -240,12 +324,17 @@ export async function insertPaymentRequests(
         household_code: r.householdCode,
         external_id: r.externalId,
         batch_id: r.batchId,
-        payload: r.payloadFor(reference),
+        payload,
         expires_at: r.expiresAt?.toISOString() ?? null,
         created_by: r.createdBy,
       };
     });
-    const inserted = await queryRows<{ id: string; reference: string }>(
+    const inserted = await queryRows<{
+      id: string;
+      reference: string;
+      created_at: Date | string;
+      updated_at: Date | string;
+    }>(
       tx,
       sql`with input as (
             select * from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as x(
@@ -260,15 +349,23 @@ export async function insertPaymentRequests(
               payer_group, household_code, external_id, batch_id, payload, 'open', expires_at, created_by
               from input
             on conflict do nothing
-            returning id, reference
+            returning id, reference, created_at, updated_at
           ), events as (
             insert into payment_request_events (payment_request_id, from_status, to_status, actor, source, paid_amount)
             select id, null, 'open', ${event.actor}, ${event.source}, 0 from created
           )
-          select id::text as id, reference from created`,
+          select id::text as id, reference, created_at, updated_at from created`,
     );
     for (const r of inserted) {
-      outcomes[byReference.get(r.reference)!] = { kind: 'created', id: r.id, reference: r.reference };
+      const i = byReference.get(r.reference)!;
+      outcomes[i] = {
+        kind: 'created',
+        id: r.id,
+        reference: r.reference,
+        payload: payloads.get(r.reference)!,
+        createdAt: toDate(r.created_at),
+        updatedAt: toDate(r.updated_at),
+      };
     }
     const missed = pending.filter((i) => outcomes[i] === undefined);
     const withExternal = missed.filter((i) => rows[i]!.externalId !== null);
@@ -280,7 +377,15 @@ export async function insertPaymentRequests(
       );
       for (const i of withExternal) {
         const f = found.get(rows[i]!.externalId!);
-        if (f) outcomes[i] = { kind: 'exists', id: f.id, reference: f.reference, batchId: f.batchId };
+        if (f)
+          outcomes[i] = {
+            kind: 'exists',
+            id: f.id,
+            reference: f.reference,
+            batchId: f.batchId,
+            amount: f.amount,
+            category: f.category,
+          };
       }
     }
     pending = missed.filter((i) => outcomes[i] === undefined);

@@ -8,7 +8,8 @@
  * kept, so the next request tries again.
  *
  * `source()` is the step before: a short-lived memo of what an image is drawn from (a payee's payload
- * and scope, by payee id), so serving a cached image does not cost a database query each time.
+ * and scope, by payee id; a payment request's payload, status and scope, for a second), so serving a
+ * cached image does not cost a database query each time.
  *
  * Created once at start (`createDeps`) and passed in as `deps.qrImages`; no module state.
  */
@@ -54,7 +55,13 @@ export type QrImageCache = {
    * What an image is drawn from, by the caller's key (`payee:<id>`), loaded at most once per
    * `sourceTtlMs`: a changed source shows within that time. `undefined` (not found) is not kept.
    */
-  source<T extends object>(key: string, load: () => Promise<T | undefined>): Promise<T | undefined>;
+  source<T extends object>(
+    key: string,
+    load: () => Promise<T | undefined>,
+    options?: { ttlMs?: number },
+  ): Promise<T | undefined>;
+  /** Drops what `source()` keeps under `key`: this process changed it (a cancelled bill). */
+  forget(key: string): void;
   stats(): QrImageCacheStats;
   clear(): void;
 };
@@ -113,8 +120,11 @@ export function createQrImageCache(options: QrImageCacheOptions = {}): QrImageCa
       }
       return Math.min(50, Math.max(1, Math.floor(width / modules)));
     },
-    source: <T extends object>(key: string, load: () => Promise<T | undefined>) =>
-      sources.fetch(key, { context: load }) as Promise<T | undefined>,
+    source: <T extends object>(key: string, load: () => Promise<T | undefined>, opts?: { ttlMs?: number }) =>
+      sources.fetch(key, { context: load, ttl: opts?.ttlMs }) as Promise<T | undefined>,
+    forget(key) {
+      sources.delete(key);
+    },
     stats: () => ({ entries: images.size, bytes: images.calculatedSize, maxBytes, requests, renders }),
     clear() {
       images.clear();
