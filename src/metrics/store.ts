@@ -93,22 +93,36 @@ export async function cashlessFigures(db: DbOrTx, q: MetricsQuery): Promise<Cash
           from payment_rollups where ${inRange}
           group by 1, 2`,
     ),
-    // Distinct payers per group and in total (a payer in two groups counts once in the total). DISTINCT
-    // first (a hash aggregate), then the households join on the distinct keys only.
-    queryRows<{ key: string; total: boolean; cash: boolean; payers: number; adopters: number }>(
-      db,
-      sql`with k as materialized (
-            select distinct key, cash, payer_key from (${sql.join(payerRows, sql` union all `)}) s
-          ),
-          t as (select distinct cash, payer_key from k)
-          select k.key, false as total, k.cash, count(*)::int as payers, count(h.code)::int as adopters
-          from k left join households h on h.code = k.payer_key
-          group by k.key, k.cash
-          union all
-          select '', true, t.cash, count(*)::int, count(h.code)::int
-          from t left join households h on h.code = t.payer_key
-          group by t.cash`,
-    ),
+    // Distinct payers per group and in total (a payer in two groups counts once in the total); a payer is
+    // an adopter when its key is a household's code. Without a groupBy only the total is asked for: one
+    // DISTINCT and one households join. With one, the households are joined once, on the distinct
+    // (group, cash, payer) sets, and the total set is taken from those. Measured with EXPLAIN
+    // ANALYZE on the bench's 10M payments (a commune's month): the query without a groupBy took a third
+    // of the time of the previous form, which built the per-group sets and hashed the households twice.
+    q.groupBy
+      ? queryRows<{ key: string; total: boolean; cash: boolean; payers: number; adopters: number }>(
+          db,
+          sql`with k as materialized (
+                select s.key, s.cash, s.payer_key, h.code is not null as household
+                from (select distinct key, cash, payer_key from (${sql.join(payerRows, sql` union all `)}) s) s
+                left join households h on h.code = s.payer_key
+              )
+              select key, false as total, cash, count(*)::int as payers,
+                     count(*) filter (where household)::int as adopters
+              from k
+              group by key, cash
+              union all
+              select '', true, cash, count(*)::int, count(*) filter (where household)::int
+              from (select distinct cash, payer_key, household from k) t
+              group by cash`,
+        )
+      : queryRows<{ key: string; total: boolean; cash: boolean; payers: number; adopters: number }>(
+          db,
+          sql`select '' as key, true as total, t.cash, count(*)::int as payers, count(h.code)::int as adopters
+              from (select distinct cash, payer_key from (${sql.join(payerRows, sql` union all `)}) s) t
+              left join households h on h.code = t.payer_key
+              group by t.cash`,
+        ),
   ]);
   const totals = emptySlice();
   const groups = new Map<string, Slice>();
