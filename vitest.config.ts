@@ -53,15 +53,15 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
                   globalSetup: ['test/support/postgres-template.ts'],
                 },
               },
-              // Faults against real processes (API and workers spawned, a private Redis stopped and
-              // started): Postgres and Redis only, one file at a time, minutes not seconds.
+              // Faults against real processes (APIs and workers spawned, a private PostgreSQL server
+              // and a private Redis server crashed, stopped and started; the shared ones untouched):
+              // one file at a time, minutes not seconds.
               {
                 extends: true as const,
                 test: {
                   name: 'faults',
                   include: ['test/faults/**/*.test.ts'],
                   env: { TEST_BACKEND: 'postgres' },
-                  globalSetup: ['test/support/postgres-template.ts'],
                   testTimeout: 240_000,
                   hookTimeout: 240_000,
                   fileParallelism: false,

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -78,6 +79,8 @@ export function createBullQueue(options: BullQueueOptions): JobQueue {
           connection,
           prefix,
           concurrency: job.concurrency ?? 1,
+          // Stored on each job as processedBy: Bull Board (and the fault tests) see which process has it.
+          name: `${hostname()}:${process.pid}`,
         });
         worker.on('failed', (j, err) =>
           options.logger.warn({ err, job: job.name, jobId: j?.id, attempt: j?.attemptsMade }, 'job failed'),

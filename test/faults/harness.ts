@@ -1,19 +1,23 @@
 /**
- * Real processes for the fault tests: a Postgres database of their own (on the shared server), a Redis
- * server of their own that the test stops and starts, API processes (`npm start`, ROLE=api) and workers
- * (`npm run worker`), each on its own port. And a provider: it signs callbacks, delivers them to the
- * APIs (duplicates, concurrently, out of order), and retries whatever was not acknowledged with a 2xx,
- * as SePay, payOS and Casso do.
+ * Real processes for the fault tests: a PostgreSQL server of their own (initdb in a temporary folder,
+ * restarted by the test; the machine's shared server is never touched), a Redis server of their own
+ * that the test stops and starts, API processes (`npm start`, ROLE=api) and workers (`npm run worker`),
+ * each on its own port. And a provider: it signs callbacks, delivers them to the APIs (duplicates,
+ * concurrently, out of order), and retries whatever was not acknowledged with a 2xx, as SePay, payOS
+ * and Casso do.
  */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import { expect } from 'vitest';
 import { hmacHex } from '../../src/callbacks/signing.js';
-import { type Database, queryRows } from '../../src/db/client.js';
+import { type Database, openDatabase, queryRows } from '../../src/db/client.js';
+import { runMigrations } from '../../src/db/migrate.js';
 import { checkInvariants } from '../../src/invariants/check.js';
 import { formatReport } from '../../src/invariants/report.js';
-import { adminKeyIn, processDatabase } from '../support/reliability-databases.js';
+import { adminKeyIn } from '../support/reliability-databases.js';
 import {
+  privatePostgres,
   privateRedis,
   type ServiceProcess,
   startApi,
@@ -29,12 +33,20 @@ export const secrets = {
 export type Cluster = Awaited<ReturnType<typeof startCluster>>;
 
 export async function startCluster(options: { apis: number; workers: number }) {
-  const db = await processDatabase('postgres');
+  const pg = privatePostgres();
   const redis = privateRedis();
-  await redis.start();
-  const adminKey = await adminKeyIn(db.open);
+  await Promise.all([pg.start(), redis.start()]);
+  const admin = postgres(pg.url(), { max: 1, onnotice: () => {} });
+  await admin.unsafe('create database cc_faults');
+  await admin.end();
+  const url = pg.url('cc_faults');
+  const open = () => openDatabase({ url, poolSize: 4 });
+  const migrating = await open();
+  await runMigrations(migrating, url);
+  await migrating.close();
+  const adminKey = await adminKeyIn(open);
   const env: Record<string, string> = {
-    ...db.env,
+    DATABASE_URL: url,
     ...secrets,
     REDIS_URL: redis.url,
     BULLMQ_PREFIX: `cc-faults-${randomBytes(3).toString('hex')}`,
@@ -42,12 +54,13 @@ export async function startCluster(options: { apis: number; workers: number }) {
     DEMO: '0',
     DB_POOL_SIZE: '5',
   };
-  const apis: (ServiceProcess & { url: string })[] = [];
+  const apis: (ServiceProcess & { url: string; startedInMs: number })[] = [];
   const workers: ServiceProcess[] = [];
-  const database: Database = await db.open();
+  const database: Database = await open();
   const cluster = {
     env,
     db: database,
+    pg,
     redis,
     adminKey,
     apis,
@@ -64,10 +77,35 @@ export async function startCluster(options: { apis: number; workers: number }) {
       await Promise.all([...apis, ...workers].map((p) => p?.stop()));
       await database.close();
       await redis.stop();
-      await db.drop();
+      await pg.destroy();
+    },
+    /**
+     * Restarts every API (on its own port) and worker that died on its own, as a supervisor would
+     * (systemd Restart=always, a Kubernetes restart). Returns the names of those that had died.
+     */
+    async revive(): Promise<string[]> {
+      const dead: string[] = [];
+      for (const [i, a] of apis.entries()) {
+        if (a.alive()) continue;
+        dead.push(a.name);
+        env.PORT = new URL(a.url).port;
+        try {
+          await cluster.startApi(i);
+        } finally {
+          delete env.PORT;
+        }
+      }
+      for (const [i, w] of workers.entries()) {
+        if (w.alive()) continue;
+        dead.push(w.name);
+        cluster.startWorker(i);
+      }
+      return dead;
     },
     /** Everything the processes printed (for a failing test's message). */
-    output: () => [...apis, ...workers].map((p) => `--- ${p?.name}\n${p?.output().slice(-4000)}`).join('\n'),
+    output: () =>
+      [...apis, ...workers].map((p) => `--- ${p?.name}\n${p?.output().slice(-4000)}`).join('\n') +
+      `\n--- postgres\n${pg.output()}`,
   };
   await Promise.all([
     ...Array.from({ length: options.apis }, (_, i) => cluster.startApi(i)),
@@ -143,10 +181,17 @@ export type Credit = {
 };
 
 let seq = 0;
+/** Seconds between two credits' booked times (a fee's next payment comes 40 credits later). */
+const BOOKED_APART_S = 61;
 /**
  * `n` distinct credits: market sales to the stalls, fees paid (some in two parts, some twice), and
  * transfers to accounts nobody registered. Each is signed when it is sent (the generic signature has a
  * 300 s window), so a retry minutes later is still accepted, as a provider's would be.
+ *
+ * Distinct means distinct to the service too: two providers reporting the same account, amount and
+ * reference code within 30 minutes are one credit (design: two channels, one transaction), so credits
+ * are booked a minute apart and a fee's payments 40 credits (40 minutes) apart. Every credit therefore
+ * makes exactly one transaction, which `verify` asserts. Use a fresh `commune` per run.
  */
 export function credits(place: Awaited<ReturnType<typeof commune>>, n: number): Credit[] {
   const run = randomBytes(3).toString('hex');
@@ -171,7 +216,7 @@ export function credits(place: Awaited<ReturnType<typeof commune>>, n: number): 
       amount = 20_000;
       memo = `khong ro ${id}`;
     }
-    const bookedAt = new Date(Date.now() - (n - i) * 1000).toISOString();
+    const bookedAt = new Date(Date.now() - (n - i) * BOOKED_APART_S * 1000).toISOString();
     if (i % 3 === 0) {
       // SePay: its own id and its API-key authentication.
       const numericId = Number.parseInt(randomBytes(5).toString('hex'), 16);
@@ -261,8 +306,10 @@ export async function deliver(
       if (res.ok) return true;
       stats.refused[res.status] = (stats.refused[res.status] ?? 0) + 1;
       return false;
-    } catch {
-      stats.refused.network = (stats.refused.network ?? 0) + 1;
+    } catch (err) {
+      // No answer in 15 s (an overloaded machine) is told apart from a refused or cut connection.
+      const why = (err as Error).name === 'TimeoutError' ? 'timeout' : 'network';
+      stats.refused[why] = (stats.refused[why] ?? 0) + 1;
       return false;
     }
   };
@@ -321,7 +368,13 @@ export async function drained(c: Cluster, timeoutMs = 120_000) {
  * transaction source; every decided transaction allocated once; the invariant checker clean. Returns
  * the counts the report prints.
  */
-export async function verify(c: Cluster, sent: Credit[], delivery: DeliveryStats & { acked: Set<string> }) {
+export async function verify(
+  c: Cluster,
+  name: string,
+  sent: Credit[],
+  delivery: DeliveryStats & { acked: Set<string> },
+  extra: Record<string, unknown> = {},
+) {
   await drained(c);
   const ids = sent.map((s) => `${s.provider}:${s.id}`);
   const rows = await queryRows<{ key: string; events: number; sources: number }>(
@@ -338,8 +391,9 @@ export async function verify(c: Cluster, sent: Credit[], delivery: DeliveryStats
   const stored = new Map(rows.map((r) => [r.key, r]));
   const lost = [...delivery.acked].filter((k) => !stored.has(k));
   const doubled = rows.filter((r) => Number(r.events) !== 1 || Number(r.sources) !== 1).map((r) => r.key);
-  // The transactions these callbacks made: how many were decided, and none allocated twice.
-  const [alloc] = await queryRows<{ transactions: number; decided: number; overAllocated: number }>(
+  // The transactions these callbacks made: one per credit, each decided one allocated exactly once
+  // (automatic allocations only in these runs), the undecided ones not at all.
+  const [alloc] = await queryRows<{ transactions: number; decided: number; misallocated: number }>(
     c.db.db,
     sql`with mine as (
           select distinct s.transaction_id as id from transaction_sources s
@@ -348,16 +402,20 @@ export async function verify(c: Cluster, sent: Credit[], delivery: DeliveryStats
             ids.map((i) => sql`${i}`),
             sql`, `,
           )})
+        ), t as (
+          select t.status in ('matched', 'partial', 'overpaid', 'duplicate') as decided,
+                 (select count(*) from allocations a
+                   where a.transaction_id = t.id and a.reversed_at is null) as allocations
+          from transactions t join mine on mine.id = t.id
         )
         select count(*)::int8 as transactions,
-               count(*) filter (where t.status in ('matched', 'partial', 'overpaid', 'duplicate'))::int8 as decided,
-               count(*) filter (where (select count(*) from allocations a
-                                       where a.transaction_id = t.id and a.reversed_at is null) > 1)::int8 as "overAllocated"
-        from transactions t join mine on mine.id = t.id`,
+               count(*) filter (where decided)::int8 as decided,
+               count(*) filter (where allocations <> case when decided then 1 else 0 end)::int8 as misallocated
+        from t`,
   );
   const report = await checkInvariants(c.db.db, { outboxMaxAgeS: 0, eventMaxAgeS: 0 });
   const summary = {
-    credits: sent.length,
+    sent: sent.length,
     deliveries: delivery.deliveries,
     retries: delivery.retries,
     refused: delivery.refused,
@@ -366,35 +424,48 @@ export async function verify(c: Cluster, sent: Credit[], delivery: DeliveryStats
     lost: lost.length,
     doubled: doubled.length,
     transactions: Number(alloc!.transactions),
-    allocatedOnce: Number(alloc!.decided),
+    allocatedOnce: Number(alloc!.decided) - Number(alloc!.misallocated),
+    misallocated: Number(alloc!.misallocated),
     invariants: report.ok ? 'ok' : `${report.violations} violations`,
+    ...extra,
   };
-  expect(lost, `acknowledged but not stored\n${JSON.stringify(summary)}`).toEqual([]);
-  expect(doubled, `stored or sourced more than once\n${JSON.stringify(summary)}`).toEqual([]);
-  expect(delivery.acked.size, `not acknowledged before the deadline\n${JSON.stringify(summary)}`).toBe(
-    sent.length,
-  );
-  expect(rows.length).toBe(sent.length);
-  expect(Number(alloc!.overAllocated)).toBe(0);
+  // Printed before the assertions, so a failing run reports its numbers too.
+  log(name, summary);
+  const said = JSON.stringify(summary);
+  expect(lost, `acknowledged but not stored\n${said}`).toEqual([]);
+  expect(doubled, `stored or sourced more than once\n${said}`).toEqual([]);
+  expect(delivery.acked.size, `not acknowledged before the deadline\n${said}`).toBe(sent.length);
+  expect(rows.length, said).toBe(sent.length);
+  expect(summary.transactions, `one transaction per distinct credit\n${said}`).toBe(sent.length);
+  expect(summary.misallocated, `decided but not allocated exactly once\n${said}`).toBe(0);
   expect(report.ok, formatReport(report)).toBe(true);
   return summary;
 }
 
-/** Active jobs right now in the workers' queues (read from Redis). */
-export async function activeJobs(c: Cluster): Promise<number> {
+/** Active ingest jobs right now, with the worker process holding each (BullMQ's processedBy). */
+export async function activeJobs(c: Cluster): Promise<{ id: string; pid: number }[]> {
   const { Queue } = await import('bullmq');
   const { Redis } = await import('ioredis');
   const connection = new Redis(c.redis.url, { maxRetriesPerRequest: 1 });
   try {
     const q = new Queue('transactions.ingest-events', { connection, prefix: c.env.BULLMQ_PREFIX });
-    const n = (await q.getJobCounts('active')).active ?? 0;
+    const jobs = await q.getJobs(['active']);
     await q.close();
-    return n;
+    return jobs
+      .filter((j) => j?.processedBy)
+      .map((j) => ({ id: String(j.id), pid: Number(j.processedBy!.split(':').pop()) }));
   } finally {
     connection.disconnect();
   }
 }
 
-export function log(name: string, summary: object) {
-  console.log(`[faults] ${name}: ${JSON.stringify(summary)}`);
+/** The report line each run prints: callbacks sent / acknowledged / stored, lost and doubled. */
+export function log(
+  name: string,
+  summary: { sent: number; acknowledged: number; stored: number; lost: number; doubled: number },
+) {
+  const { sent, acknowledged, stored, lost, doubled, ...rest } = summary;
+  console.log(
+    `[faults] ${name}: sent=${sent} acknowledged=${acknowledged} stored=${stored} lost=${lost} doubled=${doubled} ${JSON.stringify(rest)}`,
+  );
 }

@@ -61,13 +61,27 @@ describe('security headers', () => {
     expect(h.get('x-powered-by')).toBeNull();
   };
 
-  it('every dashboard and login page: a strict CSP (no inline or eval script, no framing) and no caching', async () => {
-    const pages = ['/dashboard', '/dashboard?lang=en', '/login', `/dashboard?unit=${commune.commune}`];
-    for (const path of pages) {
-      const res = await fetch(app.url + path, {
-        headers: { cookie: `cc_key=${app.adminKey}` },
-        redirect: 'manual',
-      });
+  it('every dashboard, vendor, bursar and login page: a strict CSP (no inline or eval script, no framing) and no caching', async () => {
+    const stall = await createPayee(app, commune.hamlets[0]!);
+    const school = await createPayee(app, commune.commune, { kind: 'school', stallNo: undefined });
+    const stallKey = await createKey(app, { role: 'payee', payeeId: stall.id });
+    const schoolKey = await createKey(app, { role: 'payee', payeeId: school.id });
+    const pages: [string, string][] = [
+      ['/dashboard', app.adminKey],
+      ['/dashboard?lang=en', app.adminKey],
+      [`/dashboard?unit=${commune.commune}`, app.adminKey],
+      ['/login', app.adminKey],
+      // The counter screens, as the vendor and the bursar open them with their own keys, and as staff do.
+      ['/vendor', stallKey],
+      ['/vendor?lang=en', stallKey],
+      [`/vendor?payee=${stall.id}`, app.adminKey],
+      ['/vendor', app.adminKey],
+      ['/bursar', schoolKey],
+      [`/bursar?payee=${school.id}&lang=en`, app.adminKey],
+      [`/counter/login-card?payee=${stall.id}`, app.adminKey],
+    ];
+    for (const [path, key] of pages) {
+      const res = await fetch(app.url + path, { headers: { cookie: `cc_key=${key}` }, redirect: 'manual' });
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
       common(res.headers);
@@ -87,6 +101,30 @@ describe('security headers', () => {
       // The page itself carries no inline script that the CSP would have to allow.
       const body = await res.text();
       expect(body).not.toMatch(/<script(?![^>]*\bsrc=)(?![^>]*type="application\/json")[^>]*>/);
+    }
+  });
+
+  it('a page refused, a page not found and the bursar’s CSV: the same protective headers, never cached', async () => {
+    const stall = await createPayee(app, commune.hamlets[0]!);
+    const school = await createPayee(app, commune.commune, { kind: 'school', stallNo: undefined });
+    const schoolKey = await createKey(app, { role: 'payee', payeeId: school.id });
+    const elsewhere = await createCommune(app);
+    const staffElsewhere = await createKey(app, { role: 'staff', unitCode: elsewhere.commune });
+    for (const [path, key, status] of [
+      ['/vendor', undefined, [302, 303]],
+      ['/bursar', undefined, [302, 303]],
+      [`/vendor?payee=${stall.id}`, staffElsewhere, [403, 404]],
+      ['/vendor?payee=00000000-0000-4000-8000-000000000000', app.adminKey, [404]],
+      ['/bursar.csv', schoolKey, [200]],
+    ] as const) {
+      const res = await fetch(app.url + path, {
+        headers: key ? { cookie: `cc_key=${key}` } : {},
+        redirect: 'manual',
+      });
+      expect(status, `${path}: ${res.status}`).toContain(res.status);
+      common(res.headers);
+      expect(res.headers.get('cache-control'), path).toBe('no-store');
+      await res.arrayBuffer();
     }
   });
 
