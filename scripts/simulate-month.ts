@@ -22,6 +22,7 @@ import { createApiKey } from '../src/auth/store.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { seedDemoCommune } from '../src/demo/commune.js';
+import { findDemoScale } from '../src/demo/history.js';
 import { buildCommune } from '../src/demo/model.js';
 import { monthDays, planMonth, vnDayOf } from '../src/demo/month.js';
 import type { CallbackSecrets } from '../src/demo/providers.js';
@@ -40,7 +41,9 @@ import { units } from '../src/units/tables.js';
 
 const USAGE =
   'usage: npm run demo:simulate -- [--month YYYY-MM] [--seed N] [--scale 0.02..1] [--url http://host:port]\n' +
-  '                               [--key API_KEY] [--in-process] [--concurrency N] [--json report.json]';
+  '                               [--key API_KEY] [--in-process] [--concurrency N] [--json report.json]\n' +
+  "  --scale: the demo commune's size; by default the one the service's commune was seeded at\n" +
+  '  (an empty database is seeded with the full commune, --scale 1)';
 
 function usage(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -53,7 +56,7 @@ function parse() {
     options: {
       month: { type: 'string' },
       seed: { type: 'string', default: '42' },
-      scale: { type: 'string', default: '1' },
+      scale: { type: 'string' },
       url: { type: 'string' },
       key: { type: 'string' },
       'in-process': { type: 'boolean', default: false },
@@ -74,10 +77,11 @@ if (opts.help) {
   process.exit(0);
 }
 const seed = Number(opts.seed);
-const scale = Number(opts.scale);
+// Unset: the scale the service's demo commune was seeded at (an empty database: the full commune).
+const scaleOption = opts.scale === undefined ? undefined : Number(opts.scale);
 const concurrency = Number(opts.concurrency);
 if (!Number.isSafeInteger(seed)) usage('--seed must be an integer');
-if (!(scale > 0 && scale <= 1)) usage('--scale must be in (0, 1]');
+if (scaleOption !== undefined && !(scaleOption > 0 && scaleOption <= 1)) usage('--scale must be in (0, 1]');
 if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 512))
   usage('--concurrency must be 1..512');
 if (opts.month !== undefined && !/^\d{4}-(0[1-9]|1[0-2])$/.test(opts.month)) usage('--month must be YYYY-MM');
@@ -102,7 +106,6 @@ async function answers(url: string): Promise<boolean> {
 }
 
 async function main(): Promise<number> {
-  const commune = buildCommune(scale);
   const started = performance.now();
   let transport: Transport;
   let adminKey: string;
@@ -135,8 +138,8 @@ async function main(): Promise<number> {
     await runMigrations(deps.database, config.DATABASE_URL);
     const [any] = await deps.db.select({ code: units.code }).from(units).limit(1);
     if (!any) {
-      say(`Empty database: seeding the demo commune (scale ${scale})`);
-      await seedDemoCommune(deps, { scale, history: false });
+      say(`Empty database: seeding the demo commune (scale ${scaleOption ?? 1})`);
+      await seedDemoCommune(deps, { scale: scaleOption ?? 1 });
     }
     // Secrets nobody configured: random ones for this run, known to the app and to the sender alone.
     const missing = Object.fromEntries(
@@ -151,6 +154,16 @@ async function main(): Promise<number> {
 
   try {
     const api = apiClient(transport, adminKey);
+    const seeded = await findDemoScale(api, scaleOption === undefined ? undefined : [scaleOption]);
+    if (seeded === undefined) {
+      throw new DemoError(
+        scaleOption === undefined
+          ? 'The service has no demo commune (or one of a scale this simulation does not know): start it on an empty database with DEMO=1, or run this on an empty database'
+          : `The service's demo commune is not the one of --scale ${scaleOption}: leave --scale out to use the commune's own scale`,
+      );
+    }
+    const scale = seeded;
+    const commune = buildCommune(scale);
     const now = new Date();
     const month = opts.month ?? (await latestEmptyMonth(api, commune.commune.code, now));
     const days = monthDays(month);

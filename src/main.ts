@@ -3,7 +3,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { runMigrations } from './db/migrate.js';
 import { applyDemoSecrets } from './demo/secrets.js';
-import { seedDemoIfEmpty } from './demo/seed.js';
+import { type DemoHistory, seedDemoIfEmpty, startDemoHistory } from './demo/seed.js';
 import { closeDeps, createDeps, createLogger } from './deps.js';
 import { startBackground } from './jobs/registry.js';
 
@@ -22,10 +22,9 @@ async function main() {
   const deps = await createDeps(config, { logger });
   await runMigrations(deps.database, config.DATABASE_URL);
   if (config.DEMO) {
-    // The commune is written before the app listens (a few seconds). Its payment history is not: on the
-    // embedded database it holds the one connection for minutes and the app would not answer meanwhile.
-    // `npm run demo:simulate` plays payments into the running demo instead (README).
-    await seedDemoIfEmpty(deps, { history: 'none' });
+    // The commune is written before the app listens (a few seconds); its payments are played once it
+    // listens (below).
+    await seedDemoIfEmpty(deps);
     // Unset provider secrets get generated demo ones, so the demo can take callbacks (src/demo/secrets.ts).
     await applyDemoSecrets(deps);
   }
@@ -40,6 +39,12 @@ async function main() {
             `cashless-commune listening on http://localhost:${info.port} (docs at /docs)`,
           ),
         );
+
+  // The demo's payment history, in the background in small units while the API answers; resumed at the
+  // next start if interrupted. Only a process that serves and works: several API processes would each
+  // play it.
+  let history: DemoHistory | undefined;
+  if (config.DEMO && config.ROLE === 'all') history = startDemoHistory(deps);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -59,6 +64,7 @@ async function main() {
       cut.unref();
       await closed;
     }
+    await history?.stop();
     await closeDeps(deps);
     logger.info('stopped');
     process.exit(0);

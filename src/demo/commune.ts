@@ -1,45 +1,23 @@
 /**
  * Writes the demo commune (model.ts) into the database through the features' own store functions, in
- * bulk, and gives it a history: the current month so far, its bills issued and paid, the market
- * trading, everything reconciled. The history goes through the public API in-process (run.ts) and
- * reaches the service as bank statements, which are reconciled as they are imported: a start needs no
- * background job to show a living dashboard. The callback path is what `npm run demo:simulate` exercises.
+ * bulk. Its payment history is played through the public API afterwards (history.ts), while the
+ * service already answers; the callback path is what `npm run demo:simulate` exercises.
  */
-import { createApp } from '../app.js';
-import { createApiKey } from '../auth/store.js';
 import type { AppDeps } from '../deps.js';
-import { vnDay } from '../metrics/day.js';
 import { createPayee, type NewPayee } from '../payees/store.js';
 import { createHouseholds, createUnit } from '../units/store.js';
 import { buildCommune, type Commune } from './model.js';
-import { planMonth } from './month.js';
-import { runMonth } from './run.js';
-import { inProcessTransport } from './transport.js';
 
 export type SeedOptions = {
   /** 1 = the full commune (the default); smaller for quick tests. */
   scale?: number;
-  /** Also seed the current month so far (default true). */
-  history?: boolean;
-  /** Fraction of the market's sales in the history (default HISTORY_MARKET_VOLUME). */
-  marketVolume?: number;
-  /** An admin key for the history's API calls (one is made if absent). */
-  adminKey?: string;
 };
-
-/**
- * The history keeps a tenth of the market's sales (every stall still trades every day): the ratios are
- * the same and the start stays quick on the embedded database. `npm run demo:simulate` plays a full month.
- */
-export const HISTORY_MARKET_VOLUME = 0.1;
-export const HISTORY_SEED = 1;
 
 export type SeedSummary = {
   units: number;
   households: number;
   payees: number;
   students: number;
-  history?: { month: string; from: string; to: string; payments: number; bills: number };
 };
 
 /** The commune's units, households and payees, in bulk. */
@@ -97,8 +75,8 @@ export async function writeCommune(deps: AppDeps, commune: Commune): Promise<voi
 }
 
 /**
- * Seeds the demo commune and (by default) its history: the current month up to now. Deterministic:
- * the same commune every time (ids and reference codes aside, which are random by design).
+ * Seeds the demo commune (no payments). Deterministic: the same commune every time at the same scale
+ * (ids aside, which are random by design).
  */
 export async function seedDemoCommune(deps: AppDeps, options: SeedOptions = {}): Promise<SeedSummary> {
   const commune = buildCommune(options.scale ?? 1);
@@ -109,50 +87,5 @@ export async function seedDemoCommune(deps: AppDeps, options: SeedOptions = {}):
     payees: commune.stalls.length + commune.schools.length + Object.keys(commune.billers).length,
     students: commune.schools.reduce((n, s) => n + s.students.length, 0),
   };
-  if (options.history === false) return summary;
-  summary.history = await seedDemoHistory(deps, commune, options);
   return summary;
-}
-
-/**
- * The demo's history: the current month so far (in Asia/Ho_Chi_Minh), its bills issued and paid, the
- * market trading, delivered through the API in-process and reconciled from bank statements.
- */
-export async function seedDemoHistory(
-  deps: AppDeps,
-  commune: Commune,
-  options: Pick<SeedOptions, 'marketVolume' | 'adminKey'> & { log?: (line: string) => void } = {},
-): Promise<NonNullable<SeedSummary['history']>> {
-  const now = deps.clock.now();
-  const month = vnDay(now).slice(0, 7);
-  const plan = planMonth(commune, {
-    month,
-    seed: HISTORY_SEED,
-    until: now,
-    marketVolume: options.marketVolume ?? HISTORY_MARKET_VOLUME,
-    delivery: 'statements',
-  });
-  const adminKey =
-    options.adminKey ?? (await createApiKey(deps.db, { role: 'admin', label: 'demo history' })).key;
-  // The history's own requests are not worth a log line each.
-  const quiet = { ...deps, logger: deps.logger.child({ demo: 'history' }, { level: 'warn' }) };
-  const report = await runMonth({
-    transport: inProcessTransport(createApp(quiet)),
-    adminKey,
-    secrets: {},
-    commune,
-    plan,
-    check: false,
-    requireEmptyMonth: false,
-    log: options.log,
-    // The embedded database runs one statement at a time: more in flight would only queue.
-    concurrency: deps.database.kind === 'pglite' ? 1 : 16,
-  });
-  return {
-    month,
-    from: plan.from,
-    to: plan.to,
-    payments: report.counts.payments,
-    bills: report.counts.bills,
-  };
 }

@@ -138,7 +138,11 @@ export type MonthOptions = {
   /** YYYY-MM */
   month: string;
   seed: number;
-  /** Only what happened before this instant (the current month so far); bills are issued regardless. */
+  /**
+   * Only what happened before this instant (the current month so far); bills are issued regardless.
+   * The month is planned whole and then cut, so a later `until` only adds to an earlier one's plan: the
+   * same credits (numbers, bank references, memos) and cash entries, and more of them.
+   */
   until?: Date;
   /** Fraction of the market's sales to keep (1 = all): a lighter history for a quick start. */
   marketVolume?: number;
@@ -215,6 +219,7 @@ function monthLabel(month: string) {
 export function planMonth(commune: Commune, options: MonthOptions): MonthPlan {
   const days = monthDays(options.month);
   const until = options.until;
+  const cutoff = until === undefined ? Number.POSITIVE_INFINITY : until.getTime() - 10 * 60_000;
   const root = new Random(options.seed).fork(`month:${options.month}`);
   const label = monthLabel(options.month);
   const ym = options.month;
@@ -235,7 +240,6 @@ export function planMonth(commune: Commune, options: MonthOptions): MonthPlan {
   const bills: Bill[] = [];
   const credits: Credit[] = [];
   const cash: CashEntry[] = [];
-  const happened = (at: Date) => until === undefined || at.getTime() <= until.getTime() - 10 * 60_000;
   const lastDay = days[days.length - 1]!;
   const dayIndex = (n: number) => days[Math.min(days.length, Math.max(1, n)) - 1]!;
 
@@ -325,15 +329,14 @@ export function planMonth(commune: Commune, options: MonthOptions): MonthPlan {
     const cashless = rng.chance(cashlessChance[bill.category](household.cashless));
     if (!cashless) {
       const at = vnInstant(when.cashDay(rng), when.cashTime(rng), rng.int(0, 59));
-      if (happened(at))
-        addCash({
-          payee: bill.payee,
-          at,
-          amount: bill.amount,
-          category: bill.category,
-          bill: bill.index,
-          saleCount: 1,
-        });
+      addCash({
+        payee: bill.payee,
+        at,
+        amount: bill.amount,
+        category: bill.category,
+        bill: bill.index,
+        saleCount: 1,
+      });
       return;
     }
     // Early payers (auto-pay, the evening the bill arrives) and the rest spread over the month.
@@ -343,7 +346,6 @@ export function planMonth(commune: Commune, options: MonthOptions): MonthPlan {
         : rng.int(when.issueDay, Math.max(when.issueDay, when.lastDay)),
     );
     const at = vnInstant(day, phoneTime(rng), rng.int(0, 59));
-    if (!happened(at)) return;
     const payer = household.account;
     const intent = rng.weighted<Intent>([
       ['pay', 97.8],
@@ -357,7 +359,7 @@ export function planMonth(commune: Commune, options: MonthOptions): MonthPlan {
       const part = Math.max(1000, Math.floor((bill.amount * (0.4 + 0.4 * rng.next())) / 1000) * 1000);
       addCredit({ ...base, amount: part, intent });
       const later = vnInstant(addDays(day, rng.int(2, 8)), counterTime(rng), rng.int(0, 59));
-      if (later.toISOString() <= vnInstant(lastDayOf(days), 23 * 60).toISOString() && happened(later)) {
+      if (later.toISOString() <= vnInstant(lastDayOf(days), 23 * 60).toISOString()) {
         addCash({
           payee: bill.payee,
           at: later,
@@ -380,7 +382,7 @@ export function planMonth(commune: Commune, options: MonthOptions): MonthPlan {
     addCredit({ ...base, amount: bill.amount, intent: 'pay' });
     if (intent === 'again') {
       const next = new Date(at.getTime() + 86_400_000 + rng.int(-3600, 3600) * 1000);
-      if (happened(next) && next.getTime() < vnInstant(lastDay, 23 * 60 + 59).getTime()) {
+      if (next.getTime() < vnInstant(lastDay, 23 * 60 + 59).getTime()) {
         addCredit({ ...base, at: next, amount: bill.amount, intent: 'again' });
       }
     }
@@ -533,7 +535,6 @@ export function planMonth(commune: Commune, options: MonthOptions): MonthPlan {
           unitCode: h.hamletCode,
         });
         const at = vnInstant(day, minutes + rng.int(3, 15), rng.int(0, 59));
-        if (!happened(at)) continue;
         if (rng.chance(cashlessChance.public_service_fee(h.cashless))) {
           addCredit({
             payee: bill.payee,
@@ -579,7 +580,6 @@ export function planMonth(commune: Commune, options: MonthOptions): MonthPlan {
             Math.round(srng.logNormal(stall.priceMedian, stall.priceSigma) / 1000) * 1000,
           );
           const at = vnInstant(day, minutes, srng.int(0, 59));
-          if (!happened(at)) continue;
           if (srng.chance(stall.qrShare)) {
             const local = buyers.length > 0 && srng.chance(0.75);
             const household = local ? srng.pick(buyers) : undefined;
@@ -601,7 +601,7 @@ export function planMonth(commune: Commune, options: MonthOptions): MonthPlan {
         }
         // The vendor enters the day's cash takings once, at closing time.
         const close = vnInstant(day, stall.afternoon ? 18 * 60 + 40 : 11 * 60 + 15, srng.int(0, 59));
-        if (cashCount > 0 && happened(close)) {
+        if (cashCount > 0) {
           addCash({
             payee: { type: 'stall', stallNo: stall.stallNo },
             at: close,
@@ -614,8 +614,13 @@ export function planMonth(commune: Commune, options: MonthOptions): MonthPlan {
     }
   }
 
-  credits.sort((a, b) => a.at.getTime() - b.at.getTime() || a.n - b.n);
-  cash.sort((a, b) => a.at.getTime() - b.at.getTime() || a.n - b.n);
+  // What has not happened yet is cut only now, so the plan is the same whatever `until` is, only shorter.
+  // (A vendor enters the day's cash at closing time, after all of the day's sales.)
+  const happened = (e: { at: Date }) => e.at.getTime() <= cutoff;
+  const happenedCredits = credits.filter(happened);
+  const happenedCash = cash.filter(happened);
+  happenedCredits.sort((a, b) => a.at.getTime() - b.at.getTime() || a.n - b.n);
+  happenedCash.sort((a, b) => a.at.getTime() - b.at.getTime() || a.n - b.n);
   const lastHappened = until ? days.filter((d) => vnInstant(d, 0).getTime() <= until.getTime()) : days;
   return {
     month: options.month,
@@ -624,8 +629,8 @@ export function planMonth(commune: Commune, options: MonthOptions): MonthPlan {
     to: lastHappened[lastHappened.length - 1] ?? days[0]!,
     delivery: byStatement ? 'statements' : 'callbacks',
     bills,
-    credits,
-    cash,
+    credits: happenedCredits,
+    cash: happenedCash,
     outage,
   };
 }

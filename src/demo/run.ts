@@ -74,13 +74,43 @@ export type RunReport = {
   ok: boolean;
 };
 
-type Issued = { id: string; reference: string };
+export type Issued = { id: string; reference: string };
+
+/** The memo a credit's payer bank sends, in a given rewriting style (a retry sends the same bytes). */
+export function memoMaker(plan: MonthPlan, issued: Issued[]) {
+  return (c: Credit, style: Credit['style']) => {
+    const bill = c.bill === undefined ? undefined : plan.bills[c.bill]!;
+    const ref = bill ? issued[bill.index]!.reference : undefined;
+    const content = payerContent(c, ref ? qrPurpose(ref, bill!.purpose) : undefined);
+    return rewriteMemo(content, style, {
+      bankRef: c.bankRef,
+      payerAccount: c.payer.number,
+      payerName: c.payer.holder,
+      receiverAccount: c.account,
+      reference: ref,
+    });
+  };
+}
 
 /** Month-specific base for provider ids, so months never reuse one (providers dedupe on them). */
 const idBaseOf = (month: string) => {
   const [y, m] = month.split('-').map(Number) as [number, number];
   return (y * 12 + m) * 10_000_000;
 };
+
+/** A cash entry as the counter (a bill) or the vendor (a day's takings) records it. */
+export function cashBody(e: CashEntry, payeeIdOf: (p: PayeeRef) => string, issued: Issued[]) {
+  return e.bill === undefined
+    ? {
+        payeeId: payeeIdOf(e.payee),
+        amount: e.amount,
+        category: e.category,
+        saleCount: e.saleCount,
+        paidAt: e.at.toISOString(),
+        note: 'Tiền mặt bán hàng trong ngày',
+      }
+    : { paymentRequestId: issued[e.bill]!.id, amount: e.amount, paidAt: e.at.toISOString() };
+}
 
 export async function runMonth(o: RunOptions): Promise<RunReport> {
   const log = o.log ?? (() => {});
@@ -128,18 +158,7 @@ export async function runMonth(o: RunOptions): Promise<RunReport> {
   // Memos and webhook bodies, built once: a provider's retry sends the same bytes.
   const idBase = idBaseOf(plan.month);
   const bodies = new Map<number, CallbackBody>();
-  const memoOf = (c: Credit, style: Credit['style']) => {
-    const bill = c.bill === undefined ? undefined : plan.bills[c.bill]!;
-    const ref = bill ? issued[bill.index]!.reference : undefined;
-    const content = payerContent(c, ref ? qrPurpose(ref, bill!.purpose) : undefined);
-    return rewriteMemo(content, style, {
-      bankRef: c.bankRef,
-      payerAccount: c.payer.number,
-      payerName: c.payer.holder,
-      receiverAccount: c.account,
-      reference: ref,
-    });
-  };
+  const memoOf = memoMaker(plan, issued);
   const accountOf = (c: Credit) => accountRecord(commune, c.payee);
   for (const c of plan.credits) {
     if (c.delivery === 'missing') continue;
@@ -172,18 +191,7 @@ export async function runMonth(o: RunOptions): Promise<RunReport> {
     );
   };
   const postCash = async (e: CashEntry) => {
-    const body =
-      e.bill === undefined
-        ? {
-            payeeId: payeeIdOf(e.payee),
-            amount: e.amount,
-            category: e.category,
-            saleCount: e.saleCount,
-            paidAt: e.at.toISOString(),
-            note: 'Tiền mặt bán hàng trong ngày',
-          }
-        : { paymentRequestId: issued[e.bill]!.id, amount: e.amount, paidAt: e.at.toISOString() };
-    await api.json('POST', '/v1/cash-payments', body, [201]);
+    await api.json('POST', '/v1/cash-payments', cashBody(e, payeeIdOf, issued), [201]);
   };
 
   // --- 2. The month as it happens: callbacks and cash in time order (a retried callback a little later).
@@ -307,16 +315,16 @@ export async function runMonth(o: RunOptions): Promise<RunReport> {
   return { ...report, expected, comparisons, mismatches, ok: mismatches.length === 0 };
 }
 
-function accountRecord(commune: Commune, p: PayeeRef) {
+export function accountRecord(commune: Commune, p: PayeeRef) {
   if (p.type === 'biller') return commune.billers[p.key].account;
   if (p.type === 'school') return commune.schools.find((s) => s.key === p.key)!.account;
   return commune.stalls.find((s) => s.stallNo === p.stallNo)!.account;
 }
 
-const accountOfRef = (commune: Commune, p: PayeeRef) => accountRecord(commune, p).number;
+export const accountOfRef = (commune: Commune, p: PayeeRef) => accountRecord(commune, p).number;
 
 /** Payee ids by account number, read through the API; every payee of the model must be there. */
-async function resolvePayees(
+export async function resolvePayees(
   api: ReturnType<typeof apiClient>,
   commune: Commune,
 ): Promise<Map<string, string>> {
@@ -343,13 +351,17 @@ async function resolvePayees(
   return ids;
 }
 
-/** The bills as their payees would upload them: schools a CSV from their spreadsheet, the rest JSON. */
-async function issueBills(
+/**
+ * The bills as their payees would upload them: schools a CSV from their spreadsheet, the rest JSON.
+ * Issuing them again finds the stored ones (`externalId`), so this is safe to repeat.
+ */
+export async function issueBills(
   api: ReturnType<typeof apiClient>,
   commune: Commune,
   plan: MonthPlan,
   payeeIdOf: (p: PayeeRef) => string,
   concurrency: number,
+  batchSize = 1000,
 ): Promise<Issued[]> {
   const issued: Issued[] = new Array(plan.bills.length);
   const byPayee = new Map<string, Bill[]>();
@@ -361,9 +373,9 @@ async function issueBills(
   }
   const uploads: { bills: Bill[]; payeeId: string; school: boolean }[] = [];
   for (const bills of byPayee.values()) {
-    for (let i = 0; i < bills.length; i += 1000) {
+    for (let i = 0; i < bills.length; i += batchSize) {
       uploads.push({
-        bills: bills.slice(i, i + 1000),
+        bills: bills.slice(i, i + batchSize),
         payeeId: payeeIdOf(bills[0]!.payee),
         school: bills[0]!.payee.type === 'school',
       });

@@ -6,13 +6,13 @@ import { buildCommune, DEMO_COMMUNE } from '../../../src/demo/model.js';
 import { planMonth } from '../../../src/demo/month.js';
 import { callbackBody, signCallback } from '../../../src/demo/providers.js';
 import { applyDemoSecrets, readDemoSecrets } from '../../../src/demo/secrets.js';
-import { seedDemoIfEmpty } from '../../../src/demo/seed.js';
+import { seedDemoIfEmpty, startDemoHistory } from '../../../src/demo/seed.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 
 /** A fixed "now" in the middle of a month: the history is that month's first twenty days. */
 const NOW = new Date('2026-10-20T09:30:00+07:00');
 const scale = 0.02;
-const options = { scale, marketVolume: 0.2 };
+const options = { scale };
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers, read by tests
 type Json = any;
@@ -85,6 +85,7 @@ describe('the demo seed', () => {
       const app = await startTestApp({ clock: { now: () => NOW } });
       apps.push(app);
       expect((await seedDemoIfEmpty(app.deps, options)).seeded).toBe(true);
+      expect((await startDemoHistory(app.deps).done)?.months[0]?.status).toBe('played');
       snapshots.push(await snapshot(app));
     }
     const [a, b] = snapshots;
@@ -98,6 +99,7 @@ describe('the demo seed', () => {
     const app = apps[0]!;
     const before = await snapshot(app);
     expect((await seedDemoIfEmpty(app.deps, options)).seeded).toBe(false);
+    expect((await startDemoHistory(app.deps).done)?.months[0]?.status).toBe('complete');
     expect(await snapshot(app)).toEqual(before);
   }, 300_000);
 

@@ -20,7 +20,7 @@ describe('a simulated month of the demo commune', () => {
 
   beforeAll(async () => {
     app = await startTestApp({ env: secrets });
-    await seedDemoCommune(app.deps, { scale, history: false });
+    await seedDemoCommune(app.deps, { scale });
   });
   afterAll(() => app?.close());
 
