@@ -136,6 +136,10 @@ describe('cross-channel memo fingerprint', () => {
         fc.integer({ min: 20, max: 140 }),
         (memo, prefix, cut) => {
           const rewritten = (prefix + memo.toUpperCase()).slice(0, cut);
+          // A cut that leaves too little of the payer's words (blanks first, then the cut) leaves nothing
+          // to compare: then account, amount and time decide alone, and this property says nothing.
+          const kept = compactMemo(memo.toUpperCase().slice(0, Math.max(0, cut - prefix.length)));
+          fc.pre(kept.length >= Math.min(12, compactMemo(memo).length));
           const base = { referenceCodes: [], bankReference: null };
           expect(memosCompatible({ ...base, memo }, { ...base, memo: rewritten })).toBe(true);
         },
