@@ -46,6 +46,15 @@ async function main() {
   let history: DemoHistory | undefined;
   if (config.DEMO && config.ROLE === 'all') history = startDemoHistory(deps);
 
+  if (server) {
+    // Longer than a load balancer's idle timeout (60 s is common), and than the embedded database's longest
+    // unit of work: with Node's 5 s a busy process could close a kept-alive connection just as the client
+    // sent its next request on it (ECONNRESET).
+    const http = server as unknown as { keepAliveTimeout: number; headersTimeout: number };
+    http.keepAliveTimeout = 65_000;
+    http.headersTimeout = 66_000;
+  }
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

@@ -191,7 +191,10 @@ export async function runMonth(o: RunOptions): Promise<RunReport> {
     );
   };
   const postCash = async (e: CashEntry) => {
-    await api.json('POST', '/v1/cash-payments', cashBody(e, payeeIdOf, issued), [201]);
+    // Sent again after a broken connection, it must not be recorded twice.
+    await api.json('POST', '/v1/cash-payments', cashBody(e, payeeIdOf, issued), [200, 201], {
+      'idempotency-key': `demo-cash-${plan.month}-${plan.seed}-${e.n}`,
+    });
   };
 
   // --- 2. The month as it happens: callbacks and cash in time order (a retried callback a little later).

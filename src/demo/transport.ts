@@ -7,12 +7,28 @@ export type ApiRequest = { method: string; path: string; body?: string; headers?
 export type ApiResponse = { status: number; body: string; headers: Headers };
 export type Transport = (req: ApiRequest) => Promise<ApiResponse>;
 
-/** To a running app at `baseUrl` (e.g. http://localhost:3000). */
+/**
+ * To a running app at `baseUrl` (e.g. http://localhost:3000). A request whose connection breaks is sent
+ * again: every request the demo sends is safe to repeat (callbacks and statement lines are deduplicated,
+ * bills carry an externalId, cash an Idempotency-Key). A busy embedded server can close a kept-alive
+ * connection just as the next request arrives on it.
+ */
 export function httpTransport(baseUrl: string): Transport {
   const base = baseUrl.replace(/\/+$/, '');
   return async (req) => {
-    const res = await fetch(base + req.path, { method: req.method, headers: req.headers, body: req.body });
-    return { status: res.status, body: await res.text(), headers: res.headers };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await fetch(base + req.path, {
+          method: req.method,
+          headers: req.headers,
+          body: req.body,
+        });
+        return { status: res.status, body: await res.text(), headers: res.headers };
+      } catch (err) {
+        if (attempt >= 5 || !(err instanceof TypeError)) throw err;
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
   };
 }
 
@@ -56,13 +72,22 @@ export function apiClient(transport: Transport, key: string) {
   return {
     send,
     // biome-ignore lint/suspicious/noExplicitAny: JSON answers, shaped by the API contract
-    async json<T = any>(method: string, path: string, body?: unknown, expect = [200, 201]): Promise<T> {
+    async json<T = any>(
+      method: string,
+      path: string,
+      body?: unknown,
+      expect = [200, 201],
+      headers: Record<string, string> = {},
+    ): Promise<T> {
       const res = await send(
         {
           method,
           path,
           body: body === undefined ? undefined : JSON.stringify(body),
-          headers: body === undefined ? auth : { ...auth, 'content-type': 'application/json' },
+          headers:
+            body === undefined
+              ? { ...auth, ...headers }
+              : { ...auth, ...headers, 'content-type': 'application/json' },
         },
         expect,
       );
