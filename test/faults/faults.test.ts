@@ -6,9 +6,9 @@
 // rollups right (src/invariants, as `npm run check:invariants`). Each run prints a report line:
 // callbacks sent / acknowledged / stored, lost=0, doubled=0 (asserted).
 //
-// Outages are kept short so the whole project runs in a few minutes in CI: Redis is down 30 s (the
-// issue asks for a minute; the outbox path is the same after the first second, and 30 s spans the
-// relay's and the BullMQ connections' retry backoffs), Postgres is down 10 s after a crash.
+// Redis is down for a minute, as the issue asks; Postgres is down 10 s after a crash (its clients see
+// the same refused connections from the first second on, and the whole project stays within a few
+// minutes in CI).
 
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,17 +46,18 @@ describe('faults', () => {
     allAlive();
   });
 
-  it('Redis stopped for 30 s under callback load: callbacks still acknowledged, flow when it returns', async () => {
+  it('Redis stopped for a minute under callback load: callbacks still acknowledged, flow when it returns', async () => {
     const sent = credits(await commune(c), 300);
-    const load = deliver(sent, urls, { concurrency: 4, pace: 350, deadlineMs: 150_000 });
+    // Paced so that the load lasts longer than the outage (about 4 callbacks a second).
+    const load = deliver(sent, urls, { concurrency: 4, pace: 900, deadlineMs: 150_000 });
     await sleep(3_000);
     await c.redis.stop();
     const before = await countEvents(c);
-    await sleep(30_000);
+    await sleep(60_000);
     const storedWhileRedisDown = (await countEvents(c)) - before;
     await c.redis.start();
     const delivery = await load;
-    await verify(c, 'redis down 30 s', sent, delivery, { storedWhileRedisDown });
+    await verify(c, 'redis down 60 s', sent, delivery, { storedWhileRedisDown });
     expect(storedWhileRedisDown).toBeGreaterThan(20);
     allAlive();
   });

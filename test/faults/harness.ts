@@ -76,18 +76,21 @@ export async function startCluster(options: { apis: number; workers: number }) {
     async stop() {
       await Promise.all([...apis, ...workers].map((p) => p?.stop()));
       await database.close();
-      await redis.stop();
+      await redis.destroy();
       await pg.destroy();
     },
     /**
      * Restarts every API (on its own port) and worker that died on its own, as a supervisor would
-     * (systemd Restart=always, a Kubernetes restart). Returns the names of those that had died.
+     * (systemd Restart=always, a Kubernetes restart). Returns those that had died, each with the
+     * error it died of.
      */
     async revive(): Promise<string[]> {
       const dead: string[] = [];
+      const why = (p: ServiceProcess) =>
+        `${p.name}: ${/^\w*Error: .*$/m.exec(p.output())?.[0]?.slice(0, 160) ?? 'no error printed'}`;
       for (const [i, a] of apis.entries()) {
         if (a.alive()) continue;
-        dead.push(a.name);
+        dead.push(why(a));
         env.PORT = new URL(a.url).port;
         try {
           await cluster.startApi(i);
@@ -97,7 +100,7 @@ export async function startCluster(options: { apis: number; workers: number }) {
       }
       for (const [i, w] of workers.entries()) {
         if (w.alive()) continue;
-        dead.push(w.name);
+        dead.push(why(w));
         cluster.startWorker(i);
       }
       return dead;

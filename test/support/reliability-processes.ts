@@ -143,6 +143,11 @@ export function privateRedis() {
         s.kill('SIGTERM');
       });
     },
+    /** Stops it for good and removes its folder. */
+    async destroy() {
+      await this.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
