@@ -62,7 +62,9 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
                   name: 'faults',
                   include: ['test/faults/**/*.test.ts'],
                   env: { TEST_BACKEND: 'postgres' },
-                  testTimeout: 240_000,
+                  // Upper bounds for a CI run where every project shares two cores; a scenario
+                  // takes 15–70 s on its own.
+                  testTimeout: 360_000,
                   hookTimeout: 240_000,
                   fileParallelism: false,
                 },

@@ -49,7 +49,7 @@ describe('faults', () => {
   it('Redis stopped for a minute under callback load: callbacks still acknowledged, flow when it returns', async () => {
     const sent = credits(await commune(c), 300);
     // Paced so that the load lasts longer than the outage (about 4 callbacks a second).
-    const load = deliver(sent, urls, { concurrency: 4, pace: 900, deadlineMs: 150_000 });
+    const load = deliver(sent, urls, { concurrency: 4, pace: 900, deadlineMs: 240_000 });
     await sleep(3_000);
     await c.redis.stop();
     const before = await countEvents(c);
