@@ -8,6 +8,7 @@ import { allJobs } from './jobs/registry.js';
 import type { JobQueue } from './jobs/types.js';
 import { safeError } from './observability/log.js';
 import { type AppMetrics, createMetrics } from './observability/metrics.js';
+import { createRequestInserter, type RequestInserter } from './payment-requests/request-inserter.js';
 import { createQrImageCache, type QrImageCache } from './vietqr/image-cache.js';
 
 export type Clock = { now(): Date };
@@ -27,6 +28,8 @@ export type AppDeps = {
   rateLimits: RateLimits;
   /** Prometheus metrics of this process (GET /metrics). */
   metrics: AppMetrics;
+  /** Payment requests issued at the same moment, stored in one INSERT (src/payment-requests/request-inserter.ts). */
+  requestInserter: RequestInserter;
 };
 
 export type DepsOptions = {
@@ -81,6 +84,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     logger,
     clock: options.clock ?? systemClock,
     qrImages: createQrImageCache(),
+    requestInserter: createRequestInserter(database.db),
     metrics: createMetrics({ db: database.db, jobs, logger, jobNames: allJobs.map((j) => j.name) }),
     rateLimits: createRateLimits(config, { logger, prefix: options.queuePrefix ?? config.BULLMQ_PREFIX }),
   };

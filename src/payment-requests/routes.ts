@@ -293,12 +293,13 @@ function toEvent(e: Awaited<ReturnType<typeof listStatusEvents>>[number]) {
 
 const requestRoutes = createRouter()
   .openapi(createRequestRoute, async (c) => {
-    const { db, clock } = c.var.deps;
+    const { db, clock, requestInserter } = c.var.deps;
     const { request, created } = await createPaymentRequest(
       db,
       issuerOf(c),
       c.req.valid('json'),
       clock.now(),
+      requestInserter.forDb(db),
     );
     const body = toPaymentRequestResponse(request);
     return created ? c.json(body, 201) : c.json(body, 200);

@@ -14,6 +14,7 @@ import { foldVietnamese } from '../vietqr/fold.js';
 import { encodeVietQr } from '../vietqr/payload.js';
 import type { ParsedFeeCsv } from './csv.js';
 import { qrPurpose } from './purpose.js';
+import type { RequestInserter } from './request-inserter.js';
 import { csvRowToItem, type FeeDefaults, type RowError, type ValidFee, validateFeeItem } from './rows.js';
 import { cancellableStatuses } from './status.js';
 import {
@@ -225,8 +226,9 @@ const SINGLE_ERROR_STATUS: Record<string, 409 | 422> = {
  * stored one (`created: false`) rather than a second bill; the same `externalId` with another amount or
  * category is a conflict.
  *
- * Two round trips when the payee is new to this call: the payee, then one INSERT statement (request and
- * its creation event; atomic on its own, so no BEGIN/COMMIT). A stored `externalId` is found by that
+ * Two round trips: the payee, then one INSERT statement (request and its creation event; atomic on its
+ * own, so no BEGIN/COMMIT), shared with the other requests being issued at that moment when an
+ * `inserter` is given. A stored `externalId` is found by that
  * INSERT's unique index rather than by a lookup first, and the answer is built from what was inserted
  * rather than read back.
  */
@@ -235,6 +237,8 @@ export async function createPaymentRequest(
   issuer: Issuer,
   input: { payeeId?: string } & Record<string, unknown>,
   now: Date,
+  /** Stores the row together with other requests issued at the same moment (outside a transaction). */
+  inserter?: RequestInserter,
 ): Promise<{ request: PaymentRequest; created: boolean }> {
   const { payeeId, ...item } = input;
   const payee = await resolvePayee(db, issuer.principal, payeeId);
@@ -244,7 +248,10 @@ export async function createPaymentRequest(
   if (prepared!.kind === 'exists')
     return { request: (await getPaymentRequest(db, prepared!.id))!, created: false };
   const row = prepared!.request;
-  const [outcome] = await insertPaymentRequests(db, [row], { actor: issuer.actor, source: 'create' });
+  const event = { actor: issuer.actor, source: 'create' };
+  const outcome = inserter
+    ? await inserter.insert(row, event)
+    : (await insertPaymentRequests(db, [row], event))[0];
   if (outcome!.kind === 'created') return { request: insertedRequest(row, outcome!, payee), created: true };
   const stored = outcome!;
   if (stored.amount !== row.amount || stored.category !== row.category) {

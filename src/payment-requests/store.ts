@@ -296,8 +296,10 @@ const REFERENCE_ATTEMPTS = 5;
 export async function insertPaymentRequests(
   tx: DbOrTx,
   rows: NewPaymentRequest[],
-  event: { actor: string; source: string },
+  /** The creation event's actor and source: one for all rows, or one per row (requests batched together). */
+  event: { actor: string; source: string } | { actor: string; source: string }[],
 ): Promise<InsertOutcome[]> {
+  const eventOf = (i: number) => (Array.isArray(event) ? event[i]! : event);
   const outcomes: InsertOutcome[] = new Array(rows.length);
   let pending = rows.map((_, i) => i);
   for (let attempt = 0; pending.length > 0; attempt++) {
@@ -327,6 +329,8 @@ export async function insertPaymentRequests(
         payload,
         expires_at: r.expiresAt?.toISOString() ?? null,
         created_by: r.createdBy,
+        event_actor: eventOf(i).actor,
+        event_source: eventOf(i).source,
       };
     });
     const inserted = await queryRows<{
@@ -340,7 +344,8 @@ export async function insertPaymentRequests(
             select * from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as x(
               payee_id uuid, unit_code text, reference text, amount bigint, category text, purpose text,
               payer_ref text, payer_name text, payer_group text, household_code text, external_id text,
-              batch_id uuid, payload text, expires_at timestamptz, created_by text)
+              batch_id uuid, payload text, expires_at timestamptz, created_by text, event_actor text,
+              event_source text)
           ), created as (
             insert into payment_requests (payee_id, unit_code, reference, amount, paid_amount, category, purpose,
               payer_ref, payer_name, payer_group, household_code, external_id, batch_id, payload, status,
@@ -352,7 +357,8 @@ export async function insertPaymentRequests(
             returning id, reference, created_at, updated_at
           ), events as (
             insert into payment_request_events (payment_request_id, from_status, to_status, actor, source, paid_amount)
-            select id, null, 'open', ${event.actor}, ${event.source}, 0 from created
+            select c.id, null, 'open', i.event_actor, i.event_source, 0
+              from created c join input i on i.reference = c.reference
           )
           select id::text as id, reference, created_at, updated_at from created`,
     );
@@ -369,13 +375,20 @@ export async function insertPaymentRequests(
     }
     const missed = pending.filter((i) => outcomes[i] === undefined);
     const withExternal = missed.filter((i) => rows[i]!.externalId !== null);
-    if (withExternal.length > 0) {
+    // Requests batched together may be for different payees; externalIds are unique per payee.
+    const byPayee = new Map<string, number[]>();
+    for (const i of withExternal) {
+      const list = byPayee.get(rows[i]!.payeeId);
+      if (list) list.push(i);
+      else byPayee.set(rows[i]!.payeeId, [i]);
+    }
+    for (const [payeeId, indexes] of byPayee) {
       const found = await findByExternalIds(
         tx,
-        rows[withExternal[0]!]!.payeeId,
-        withExternal.map((i) => rows[i]!.externalId!),
+        payeeId,
+        indexes.map((i) => rows[i]!.externalId!),
       );
-      for (const i of withExternal) {
+      for (const i of indexes) {
         const f = found.get(rows[i]!.externalId!);
         if (f)
           outcomes[i] = {

@@ -73,6 +73,49 @@ describe('issuing a payment request', () => {
     expect([changed.status, changed.body.error.code]).toEqual([409, 'external_id_conflict']);
   });
 
+  it('requests issued at the same moment for several payees each get their own answer and history', async () => {
+    const { commune } = await createCommune(app);
+    const payees = [
+      await createPayee(app, commune, { kind: 'utility' }),
+      await createPayee(app, commune, { kind: 'utility' }),
+      await createPayee(app, commune, { kind: 'utility' }),
+    ];
+    const bodies = Array.from({ length: 30 }, (_, i) => ({
+      payeeId: payees[i % 3]!.id,
+      amount: 10_000 + i,
+      category: 'water',
+      payerRef: `KH${i}`,
+      // The same externalId for two payees is two bills; unique per payee.
+      externalId: `HD-${i % 10}`,
+    }));
+    // One bill sent twice at once, and its externalId again with another amount.
+    const twice = { payeeId: payees[0]!.id, amount: 55_000, category: 'water', externalId: 'HD-TWICE' };
+    const answers = await Promise.all(
+      [...bodies, twice, twice].map((b) => app.api('POST', '/v1/payment-requests', b)),
+    );
+    for (const [i, res] of answers.slice(0, 30).entries()) {
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      expect(res.body).toMatchObject({ payeeId: bodies[i]!.payeeId, amount: 10_000 + i, payerRef: `KH${i}` });
+      expect(decodeVietQr(res.body.payload).ok).toBe(true);
+    }
+    expect(new Set(answers.slice(0, 30).map((r) => r.body.reference)).size).toBe(30);
+    const [a, b] = answers.slice(30);
+    expect([a!.status, b!.status].sort()).toEqual([200, 201]);
+    expect(a!.body.id).toBe(b!.body.id);
+    const conflict = await app.api('POST', '/v1/payment-requests', { ...twice, amount: 56_000 });
+    expect([conflict.status, conflict.body.error.code]).toEqual([409, 'external_id_conflict']);
+    // Each created request has its creation event, as one issued alone does.
+    const detail = await app.api('GET', `/v1/payment-requests/${answers[7]!.body.id}`);
+    expect(detail.body).toMatchObject({ externalId: 'HD-7', amount: 10_007, status: 'open' });
+    expect(detail.body.history).toEqual([
+      expect.objectContaining({ from: null, to: 'open', source: 'create' }),
+    ]);
+    for (const p of payees) {
+      const list = await app.api('GET', `/v1/payment-requests?payeeId=${p.id}`);
+      expect(list.body.items).toHaveLength(p === payees[0] ? 11 : 10);
+    }
+  });
+
   it('refuses bad input with a stable code and stores nothing', async () => {
     const { commune } = await createCommune(app);
     const school = await createSchool(app, commune);
