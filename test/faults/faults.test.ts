@@ -62,7 +62,7 @@ describe('faults', () => {
     allAlive();
   });
 
-  it('a worker killed (SIGKILL) while it holds a job: the other worker takes the job up, nothing doubled', async () => {
+  it('a worker killed (SIGKILL) while it holds a job: its work done once (by the other worker, the stall check or the sweep)', async () => {
     const sent = credits(await commune(c), 300);
     const load = deliver(sent, urls, { concurrency: 24 });
     let victim: { id: string; pid: number } | undefined;
