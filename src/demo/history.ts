@@ -34,8 +34,8 @@ export const DEMO_START_SCALE = 0.1;
 export const HISTORY_MARKET_VOLUME = 0.1;
 export const HISTORY_SEED = 1;
 /** Bills per batch upload, and lines per statement file: each is one short unit of work. */
-const BILLS_PER_BATCH = 200;
-const LINES_PER_STATEMENT = 20;
+const BILLS_PER_BATCH = 100;
+const LINES_PER_STATEMENT = 8;
 
 export type HistoryMonth = {
   month: string;
