@@ -104,6 +104,62 @@ export async function recordAllocationEvent(
   });
 }
 
+/** An allocation as its payee event shows it (what `recordAllocationEvent` reads, given instead). */
+export type NewAllocationEvent = {
+  /** The allocation's id. */
+  id: string;
+  transactionId: string;
+  kind: 'request' | 'market_sale';
+  payeeId: string;
+  paymentRequestId: string | null;
+  amount: number;
+  refundDue: boolean;
+  channel: string;
+  paymentRequest: PaidRequest | null;
+  /** The transaction's booking time. */
+  occurredAt: Date;
+};
+
+/**
+ * Records the events of many allocations in one statement (the matcher's batches): each payee's head
+ * moves once by its number of events, in payee order (the order every writer locks heads in), and its
+ * events take the sequence numbers in between, in the order given.
+ */
+export async function recordAllocationEvents(tx: DbOrTx, list: NewAllocationEvent[]): Promise<void> {
+  if (list.length === 0) return;
+  const rows = list.map((a, n) => ({
+    n,
+    payee_id: a.payeeId,
+    source_id: a.id,
+    channel: a.channel,
+    amount: a.amount,
+    refund_due: a.refundDue,
+    payment_request_id: a.paymentRequestId,
+    details: a.paymentRequest,
+    occurred_at: a.occurredAt.toISOString(),
+  }));
+  await tx.execute(
+    sql`with e as (
+          select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as e(
+            payee_id uuid, source_id uuid, channel text, amount bigint, refund_due boolean, payment_request_id uuid,
+            details jsonb, occurred_at timestamptz, n int)
+        ), counts as (
+          select payee_id, count(*)::int8 as n from e group by payee_id
+        ), head as (
+          insert into payee_event_heads (payee_id, last_seq)
+          select payee_id, n from counts order by payee_id
+          on conflict (payee_id) do update set last_seq = payee_event_heads.last_seq + excluded.last_seq
+          returning payee_id, last_seq
+        )
+        insert into payee_events (payee_id, seq, kind, source_id, channel, amount, refund_due, sale_count,
+          payment_request_id, details, occurred_at)
+        select e.payee_id, head.last_seq - counts.n + row_number() over (partition by e.payee_id order by e.n),
+          'allocation', e.source_id, e.channel, e.amount, e.refund_due, 1, e.payment_request_id, e.details, e.occurred_at
+        from e join head on head.payee_id = e.payee_id join counts on counts.payee_id = e.payee_id
+        order by e.n`,
+  );
+}
+
 /** Records the event of a cash payment. Call it in the transaction that inserts the cash payment. */
 export async function recordCashPaymentEvent(
   tx: DbOrTx,

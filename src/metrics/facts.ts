@@ -109,3 +109,95 @@ export async function recordPaymentFact(db: DbOrTx, fact: PaymentFact): Promise<
         and channel = ${fact.channel} and payer_key = ${fact.payerKey} and count = 0`);
   }
 }
+
+/**
+ * Applies many payment facts (a matcher batch) in one statement: the facts of one rollup row are summed
+ * first, and each table's rows are upserted in key order, the tables in the same order as
+ * `recordPaymentFact`, so concurrent writers lock rollup rows in one order. The rollups end exactly as
+ * after the facts one by one (sums do not depend on order). Undo facts (negative counts), which may
+ * delete payer rows, go one by one.
+ */
+export async function recordPaymentFacts(db: DbOrTx, facts: PaymentFact[]): Promise<void> {
+  if (facts.length === 0) return;
+  if (facts.some((f) => f.count < 0)) {
+    for (const f of facts) await recordPaymentFact(db, f);
+    return;
+  }
+  const rows = facts.map((fact) => {
+    if (!Number.isInteger(fact.count) || !Number.isSafeInteger(fact.value)) {
+      throw new RangeError('A payment fact has an integer count and whole-VND value');
+    }
+    const day = vnDay(fact.occurredAt);
+    return {
+      day,
+      month: `${day.slice(0, 7)}-01`,
+      unit_code: fact.unitCode,
+      payee_kind: fact.payeeKind,
+      category: fact.category,
+      channel: fact.channel,
+      payee_id: fact.payeeId,
+      payer_key: fact.payerKey,
+      count: fact.count,
+      value: fact.value,
+    };
+  });
+  const units = [...new Set(rows.map((r) => r.unit_code))];
+  const [row] = await queryRows<{ found: string[] | string }>(
+    db,
+    sql`
+      with f as (
+        select f.*, u.path as unit_path
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as f(day date, month date, unit_code text,
+          payee_kind text, category text, channel text, payee_id uuid, payer_key text, count bigint, value bigint)
+        join units u on u.code = f.unit_code
+      ),
+      payments as (
+        insert into payment_rollups (day, unit_code, unit_path, payee_kind, category, channel, count, value)
+        select day, unit_code, unit_path, payee_kind, category, channel, sum(count), sum(value)
+        from f group by unit_code, day, payee_kind, category, channel, unit_path
+        order by unit_code, day, payee_kind, category, channel
+        on conflict (unit_code, day, payee_kind, category, channel) do update
+          set count = payment_rollups.count + excluded.count, value = payment_rollups.value + excluded.value
+        returning 1
+      ),
+      payers as (
+        insert into payer_rollups (day, unit_code, unit_path, category, channel, payer_key, count)
+        select day, unit_code, unit_path, category, channel, payer_key, sum(count)
+        from f where payer_key is not null and count <> 0
+        group by unit_code, day, category, channel, payer_key, unit_path
+        order by unit_code, day, category, channel, payer_key
+        on conflict (unit_code, day, category, channel, payer_key) do update
+          set count = payer_rollups.count + excluded.count
+        returning 1
+      ),
+      payer_months as (
+        insert into payer_month_rollups (month, unit_code, unit_path, category, channel, payer_key, count)
+        select month, unit_code, unit_path, category, channel, payer_key, sum(count)
+        from f where payer_key is not null and count <> 0
+        group by unit_code, month, category, channel, payer_key, unit_path
+        order by unit_code, month, category, channel, payer_key
+        on conflict (unit_code, month, category, channel, payer_key) do update
+          set count = payer_month_rollups.count + excluded.count
+        returning 1
+      ),
+      payees as (
+        insert into payee_rollups (day, payee_id, channel, count, value)
+        select day, payee_id, channel, sum(count), sum(value)
+        from f group by payee_id, day, channel
+        order by payee_id, day, channel
+        on conflict (payee_id, day, channel) do update
+          set count = payee_rollups.count + excluded.count, value = payee_rollups.value + excluded.value
+        returning 1
+      )
+      select (select count(*) from payments)::int as p,
+             (select count(*) from payers)::int as r,
+             (select count(*) from payer_months)::int as m,
+             (select count(*) from payees)::int as e,
+             (select coalesce(jsonb_agg(distinct unit_code), '[]'::jsonb) from f) as found`,
+  );
+  // A fact of an unknown unit would be lost: throw, so the caller's transaction rolls back.
+  const found = row?.found ?? [];
+  const known = new Set<string>(typeof found === 'string' ? JSON.parse(found) : found);
+  const missing = units.find((u) => !known.has(u));
+  if (missing !== undefined) throw new UnknownFactUnitError(missing);
+}

@@ -1,14 +1,14 @@
+import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { loadCallbackEvents, type StoredEvent } from '../callbacks/store.js';
 import type { AppDeps } from '../deps.js';
 import type { JobDefinition } from '../jobs/types.js';
-import { matchTransaction } from './matcher.js';
-import { recordCredit } from './record.js';
+import { matchTransaction, matchTransactions } from './matcher.js';
+import { type CreditReport, recordCredits } from './record.js';
 
-/** A stored callback event → its transaction (step 1, one DB transaction) → matched (step 2, another). */
-export async function ingestEvent(deps: Pick<AppDeps, 'db'>, e: StoredEvent): Promise<string> {
+const reportOf = (e: StoredEvent): CreditReport => {
   const c = e.credit;
-  const recorded = await recordCredit(deps.db, {
+  return {
     channel: `callback:${e.provider}`,
     sourceRef: e.providerEventId,
     callbackEventId: e.id,
@@ -23,15 +23,41 @@ export async function ingestEvent(deps: Pick<AppDeps, 'db'>, e: StoredEvent): Pr
     counterpartyBankBin: c.counterpartyBankBin,
     bankReference: c.bankReference,
     ignoreReason: c.ignoreReason,
+  };
+};
+
+/**
+ * Stored callback events → their transactions, recorded in one database transaction for the whole batch
+ * (step 1), then matched in another (step 2), each in a fixed number of statements (record.ts and
+ * matcher.ts say how a batch keeps the outcome of one event after another, and why concurrent batches
+ * cannot deadlock). Two transactions, so the advisory locks of step 1 — which batches sharing an account
+ * and amount wait on — are held only while recording. A merged credit was already matched through its
+ * first channel; a re-run after a crash between the steps finds it `pending` and matches it.
+ */
+export async function ingestEvents(deps: Pick<AppDeps, 'db'>, events: StoredEvent[]): Promise<string[]> {
+  if (events.length === 0) return [];
+  // Derived state: both steps commit without waiting for the disk (see ASYNC_COMMIT_NOTE in matcher.ts).
+  const recorded = await deps.db.transaction(async (tx) => {
+    await tx.execute(sql`select set_config('synchronous_commit', 'off', true)`);
+    return recordCredits(tx, events.map(reportOf));
   });
-  // A merged credit was already matched through its first channel; a re-run after a crash finds `pending`.
-  if (recorded.outcome === 'created' || recorded.status === 'pending') {
-    await matchTransaction(deps.db, recorded.transactionId);
+  const toMatch = recorded
+    .filter((r) => r.outcome === 'created' || r.status === 'pending')
+    .map((r) => r.transactionId);
+  if (toMatch.length > 0) {
+    await deps.db.transaction(async (tx) => {
+      await tx.execute(sql`select set_config('synchronous_commit', 'off', true)`);
+      await matchTransactions(tx, toMatch);
+    });
   }
-  return recorded.transactionId;
+  return recorded.map((r) => r.transactionId);
 }
 
-const EVENTS_IN_PARALLEL = 4;
+/** One stored callback event → its matched transaction (a batch of one). */
+export async function ingestEvent(deps: Pick<AppDeps, 'db'>, e: StoredEvent): Promise<string> {
+  const [id] = await ingestEvents(deps, [e]);
+  return id!;
+}
 
 /** Turns a batch of stored callback events into matched transactions. Idempotent: a re-run changes nothing. */
 export const ingestEventsJob: JobDefinition<{ v: 1; eventIds: number[] }> = {
@@ -41,20 +67,16 @@ export const ingestEventsJob: JobDefinition<{ v: 1; eventIds: number[] }> = {
   attempts: 8,
   async handle(payload, deps) {
     const events = await loadCallbackEvents(deps.db, payload.eventIds);
-    // Events are independent (locks and unique sources keep concurrent work correct): a few at a time,
-    // so one job is not bound by one round trip after another.
-    let next = 0;
-    const errors: unknown[] = [];
-    await Promise.all(
-      Array.from({ length: Math.min(EVENTS_IN_PARALLEL, events.length) }, async () => {
-        while (next < events.length) {
-          const e = events[next++]!;
-          await ingestEvent(deps, e).catch((err) => errors.push(err));
-        }
-      }),
-    );
-    // The whole job is retried: events already done are no-ops the second time.
-    if (errors.length > 0) throw errors[0];
+    try {
+      await ingestEvents(deps, events);
+    } catch (err) {
+      deps.logger.warn({ err, events: events.length }, 'ingest batch failed; its events go one by one');
+      // One event the batch cannot take (a unit deleted under it, a deadlock with a person's action…)
+      // must not hold back the others: each goes on its own, and the job fails only for those that fail.
+      const errors: unknown[] = [];
+      for (const e of events) await ingestEvent(deps, e).catch((err) => errors.push(err));
+      if (errors.length > 0) throw errors[0];
+    }
   },
 };
 

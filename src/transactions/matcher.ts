@@ -1,9 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { type Db, type DbOrTx, queryRows, type Tx } from '../db/client.js';
-import { recordAllocationEvent } from '../events/store.js';
-import { recordPaymentFact } from '../metrics/facts.js';
-import { findPayeeByAccount } from '../payees/store.js';
-import { applyPaymentToRequest, findPaymentRequestByReference } from '../payment-requests/store.js';
+import { type Db, type DbOrTx, queryRows } from '../db/client.js';
+import { type NewAllocationEvent, recordAllocationEvent, recordAllocationEvents } from '../events/store.js';
+import { type PaymentFact, recordPaymentFacts } from '../metrics/facts.js';
+import { deriveStatus, type PaymentRequestStatus } from '../payment-requests/status.js';
 import { channelOf, decideMatch, excessOf, paymentOutcome, type TransactionOutcome } from './match.js';
 import { pgArray } from './record.js';
 
@@ -59,45 +59,185 @@ export async function matchTransaction(
   options: { retryUnmatched?: boolean } = {},
 ): Promise<string | undefined> {
   return db.transaction(async (tx) => {
-    const t = await lockTransaction(tx, transactionId, { asyncCommit: true });
-    if (!t) return undefined;
-    if (!(t.status === 'pending' || (options.retryUnmatched && t.status === 'unmatched'))) return t.status;
-    const bookedAt = new Date(t.booked_at);
+    await tx.execute(sql`select set_config('synchronous_commit', 'off', true)`);
+    const outcomes = await matchTransactions(tx, [transactionId], options);
+    return outcomes.get(transactionId);
+  });
+}
 
-    let request: Awaited<ReturnType<typeof findPaymentRequestByReference>>;
+type RequestRow = {
+  id: string;
+  reference: string;
+  payee_id: string;
+  unit_code: string;
+  amount: number;
+  paid_amount: number;
+  status: PaymentRequestStatus;
+  category: string;
+  payer_ref: string | null;
+  payer_name: string | null;
+  payer_group: string | null;
+  household_code: string | null;
+  unit_path: string;
+  payee_kind: string;
+};
+
+type PayeeRow = {
+  id: string;
+  kind: string;
+  bank_bin: string;
+  account_number: string;
+  virtual_account: string | null;
+  unit_code: string;
+  unit_path: string;
+};
+
+type Receiving = { id: string; kind: string; bankBin: string; unitCode: string; unitPath: string };
+
+/** findPayeeByAccount over rows already read: the same answer, without a round trip per credit. */
+function receivingPayee(rows: PayeeRow[], account: string, bankBin: string | null): Receiving | undefined {
+  const byAccount = rows.filter(
+    (p) => p.account_number === account && (bankBin ? p.bank_bin === bankBin : true),
+  );
+  const payee =
+    byAccount.length === 1
+      ? byAccount[0]
+      : byAccount.length > 1
+        ? undefined // the same number at two banks: not ours to guess
+        : rows.find((p) => p.virtual_account === account);
+  return (
+    payee && {
+      id: payee.id,
+      kind: payee.kind,
+      bankBin: payee.bank_bin,
+      unitCode: payee.unit_code,
+      unitPath: payee.unit_path,
+    }
+  );
+}
+
+/**
+ * Matches many transactions inside the caller's database transaction, with the outcome each would have
+ * had matched one after another in the given order, in a fixed number of statements whatever their
+ * number. Locks are taken class by class, each class in one global order — the transactions (by id),
+ * their payment requests (by id), the payees' event heads and the rollup rows (by key) — the order in
+ * which every other writer of these rows takes them, so concurrent batches cannot deadlock. Decisions
+ * are made from the rows as they are under those locks; a transaction whose status is already decided
+ * is left alone (so a re-run, or a concurrent run, allocates nothing twice).
+ *
+ * The payment requests are read and written here in bulk (src/payment-requests/store.ts has only
+ * one-request-at-a-time functions); the writes are exactly those of `applyPaymentToRequest`.
+ */
+export async function matchTransactions(
+  tx: DbOrTx,
+  transactionIds: string[],
+  options: { retryUnmatched?: boolean } = {},
+): Promise<Map<string, string>> {
+  const outcomes = new Map<string, string>();
+  const ids = [...new Set(transactionIds)].filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+  if (ids.length === 0) return outcomes;
+  const rows = await queryRows<TransactionRow>(
+    tx,
+    sql`select id::text as id, direction, account_number, bank_bin, amount::int8 as amount, memo, reference_codes,
+          booked_at, counterparty_account, status, ignore_reason, allocated_amount::int8 as allocated_amount
+        from transactions where id in (select (jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))::uuid)
+        order by id for update`,
+  );
+  const byId = new Map(rows.map((r) => [r.id, { ...r, amount: Number(r.amount) }]));
+  const todo: TransactionRow[] = [];
+  for (const id of ids) {
+    const t = byId.get(id);
+    if (!t) continue;
+    if (t.status === 'pending' || (options.retryUnmatched && t.status === 'unmatched')) todo.push(t);
+    else outcomes.set(id, t.status);
+  }
+  if (todo.length === 0) return outcomes;
+
+  const codes = [...new Set(todo.flatMap((t) => pgArray(t.reference_codes)))];
+  const accounts = [...new Set(todo.filter((t) => t.direction === 'in').map((t) => t.account_number))];
+  const requests =
+    codes.length === 0
+      ? []
+      : await queryRows<RequestRow>(
+          tx,
+          sql`select r.id::text as id, r.reference, r.payee_id::text as payee_id, r.unit_code, r.amount::int8 as amount,
+                r.paid_amount::int8 as paid_amount, r.status, r.category, r.payer_ref, r.payer_name, r.payer_group,
+                r.household_code, u.path as unit_path, p.kind as payee_kind
+              from payment_requests r
+              join payees p on p.id = r.payee_id
+              join units u on u.code = p.unit_code
+              where r.reference in (select jsonb_array_elements_text(${JSON.stringify(codes)}::jsonb))
+              order by r.id for update of r`,
+        );
+  const payeeRows =
+    accounts.length === 0
+      ? []
+      : await queryRows<PayeeRow>(
+          tx,
+          sql`with a as (select jsonb_array_elements_text(${JSON.stringify(accounts)}::jsonb) as account)
+              select p.id::text as id, p.kind, p.bank_bin, p.account_number, p.virtual_account, p.unit_code,
+                u.path as unit_path
+              from payees p join units u on u.code = p.unit_code
+              where p.account_number in (select account from a) or p.virtual_account in (select account from a)`,
+        );
+  // The requests as they stand under their locks, changed as each payment is applied in turn.
+  const requestByCode = new Map(
+    requests.map((r) => [r.reference, { ...r, amount: Number(r.amount), paidAmount: Number(r.paid_amount) }]),
+  );
+
+  const requestWrites = new Map<string, { id: string; paid_amount: number; status: string }>();
+  const statusEvents: {
+    payment_request_id: string;
+    from_status: string;
+    to_status: string;
+    source: string;
+    paid_amount: number;
+  }[] = [];
+  const allocationsToInsert: NewAllocationEvent[] = [];
+  const facts: PaymentFact[] = [];
+  const updates: TransactionUpdate[] = [];
+
+  for (const t of todo) {
+    const bookedAt = new Date(t.booked_at);
+    let request: (typeof requestByCode extends Map<string, infer R> ? R : never) | undefined;
     for (const code of pgArray(t.reference_codes)) {
-      request = await findPaymentRequestByReference(tx, code);
+      request = requestByCode.get(code);
       if (request) break;
     }
     const receiving =
-      t.direction === 'in'
-        ? await findPayeeByAccount(tx, t.account_number, t.bank_bin ?? undefined)
-        : undefined;
+      t.direction === 'in' ? receivingPayee(payeeRows, t.account_number, t.bank_bin) : undefined;
     const decision = decideMatch(
       { direction: t.direction, amount: t.amount, ignoreReason: t.ignore_reason },
-      request ?? undefined,
+      request && {
+        id: request.id,
+        payeeId: request.payee_id,
+        amount: request.amount,
+        paidAmount: request.paidAmount,
+        status: request.status,
+      },
       receiving,
     );
-
     switch (decision.kind) {
       case 'ignore':
-        await tx.execute(
-          sql`update transactions set status = 'ignored', ignore_reason = ${decision.reason},
-                match_attempted_at = now(), updated_at = now() where id = ${t.id}`,
-        );
-        return 'ignored';
+        updates.push({ id: t.id, status: 'ignored', ignore_reason: decision.reason, set_payee: false });
+        outcomes.set(t.id, 'ignored');
+        break;
       case 'unmatched':
-        await tx.execute(
-          sql`update transactions set status = 'unmatched', match_attempted_at = now(), updated_at = now(),
-                payee_id = ${receiving?.id ?? null}, unit_code = ${receiving?.unitCode ?? null},
-                unit_path = ${receiving?.unitPath ?? null}
-              where id = ${t.id}`,
-        );
-        return 'unmatched';
+        updates.push({
+          id: t.id,
+          status: 'unmatched',
+          set_payee: true,
+          payee_id: receiving?.id ?? null,
+          unit_code: receiving?.unitCode ?? null,
+          unit_path: receiving?.unitPath ?? null,
+        });
+        outcomes.set(t.id, 'unmatched');
+        break;
       case 'market_sale': {
         const payee = receiving!;
         const channel = channelOf({ receivingBin: payee.bankBin, viaQr: true });
-        await insertAllocation(tx, {
+        allocationsToInsert.push({
+          id: randomUUID(),
           transactionId: t.id,
           kind: 'market_sale',
           paymentRequestId: null,
@@ -105,10 +245,10 @@ export async function matchTransaction(
           amount: t.amount,
           refundDue: false,
           channel,
-          source: 'auto',
-          actor: MATCHER_ACTOR,
+          paymentRequest: null,
+          occurredAt: bookedAt,
         });
-        await recordPaymentFact(tx, {
+        facts.push({
           channel,
           count: 1,
           value: t.amount,
@@ -119,23 +259,34 @@ export async function matchTransaction(
           category: 'market',
           payerKey: t.counterparty_account ?? null,
         });
-        await tx.execute(
-          sql`update transactions set status = 'matched', allocated_amount = ${t.amount}, match_attempted_at = now(),
-                updated_at = now(), payee_id = ${payee.id}, unit_code = ${payee.unitCode}, unit_path = ${payee.unitPath}
-              where id = ${t.id}`,
-        );
-        return 'matched';
+        updates.push({
+          id: t.id,
+          status: 'matched',
+          allocated_amount: t.amount,
+          set_payee: true,
+          payee_id: payee.id,
+          unit_code: payee.unitCode,
+          unit_path: payee.unitPath,
+        });
+        outcomes.set(t.id, 'matched');
+        break;
       }
       case 'request': {
-        const applied = await applyPaymentToRequest(tx as unknown as Tx, {
-          paymentRequestId: decision.request.id,
-          amount: t.amount,
-          actor: MATCHER_ACTOR,
-          source: `transaction:${t.id}`,
-        });
-        const before = { status: applied.before, paidAmount: applied.request.paidAmount - t.amount };
-        const r = applied.request;
-        // Decided again from the request as it was under its lock (another payment may have landed first).
+        // applyPaymentToRequest, on the request as the payments before this one left it.
+        const r = request!;
+        const before = { status: r.status, paidAmount: r.paidAmount };
+        r.paidAmount += t.amount;
+        r.status = deriveStatus(before.status, r.amount, r.paidAmount);
+        requestWrites.set(r.id, { id: r.id, paid_amount: r.paidAmount, status: r.status });
+        if (r.status !== before.status) {
+          statusEvents.push({
+            payment_request_id: r.id,
+            from_status: before.status,
+            to_status: r.status,
+            source: `transaction:${t.id}`,
+            paid_amount: r.paidAmount,
+          });
+        }
         let status: TransactionOutcome;
         let refundDue = false;
         let refundAmount = 0;
@@ -155,41 +306,110 @@ export async function matchTransaction(
         }
         const countsAsPayment = !(refundDue && refundAmount === t.amount);
         const channel = channelOf({ receivingBin: receiving?.bankBin ?? t.bank_bin, viaQr: true });
-        await insertAllocation(tx, {
+        allocationsToInsert.push({
+          id: randomUUID(),
           transactionId: t.id,
           kind: 'request',
           paymentRequestId: r.id,
-          payeeId: r.payeeId,
+          payeeId: r.payee_id,
           amount: t.amount,
           refundDue: !countsAsPayment,
           channel,
-          source: 'auto',
-          actor: MATCHER_ACTOR,
+          paymentRequest: {
+            id: r.id,
+            reference: r.reference,
+            payerRef: r.payer_ref,
+            payerName: r.payer_name,
+            payerGroup: r.payer_group,
+            category: r.category,
+          },
+          occurredAt: bookedAt,
         });
         if (countsAsPayment) {
-          await recordPaymentFact(tx, {
+          facts.push({
             channel,
             count: 1,
             value: t.amount,
             occurredAt: bookedAt,
-            unitCode: r.unitCode,
-            payeeId: r.payeeId,
-            payeeKind: r.payeeKind,
+            unitCode: r.unit_code,
+            payeeId: r.payee_id,
+            payeeKind: r.payee_kind,
             category: r.category,
-            payerKey: r.householdCode ?? r.payerRef ?? t.counterparty_account ?? null,
+            payerKey: r.household_code ?? r.payer_ref ?? t.counterparty_account ?? null,
           });
         }
-        await tx.execute(
-          sql`update transactions set status = ${status}, refund_due = ${refundDue}, refund_amount = ${refundAmount},
-                allocated_amount = ${t.amount}, match_attempted_at = now(), updated_at = now(),
-                payee_id = ${r.payeeId}, unit_code = ${r.unitCode}, unit_path = ${r.unitPath}
-              where id = ${t.id}`,
-        );
-        return status;
+        updates.push({
+          id: t.id,
+          status,
+          refund_due: refundDue,
+          refund_amount: refundAmount,
+          allocated_amount: t.amount,
+          set_payee: true,
+          payee_id: r.payee_id,
+          unit_code: r.unit_code,
+          unit_path: r.unit_path,
+        });
+        outcomes.set(t.id, status);
+        break;
       }
     }
-  });
+  }
+
+  // Writes, in the order every writer takes these locks: requests, allocations and payee events, rollups.
+  if (requestWrites.size > 0) {
+    const writes = [...requestWrites.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    await tx.execute(
+      sql`with w as (
+            select * from jsonb_to_recordset(${JSON.stringify(writes)}::jsonb) as w(id uuid, paid_amount bigint, status text)
+          ), updated as (
+            update payment_requests r set paid_amount = w.paid_amount, status = w.status, updated_at = now()
+            from w where r.id = w.id
+            returning 1
+          ), events as (
+            insert into payment_request_events (payment_request_id, from_status, to_status, actor, source, paid_amount)
+            select e.payment_request_id, e.from_status, e.to_status, ${MATCHER_ACTOR}, e.source, e.paid_amount
+            from jsonb_to_recordset(${JSON.stringify(statusEvents.map((e, n) => ({ ...e, n })))}::jsonb)
+              as e(payment_request_id uuid, from_status text, to_status text, source text, paid_amount bigint, n int)
+            order by e.n
+            returning 1
+          )
+          select (select count(*) from updated) as updated, (select count(*) from events) as events`,
+    );
+  }
+  await insertAllocations(tx, allocationsToInsert, MATCHER_ACTOR);
+  await recordPaymentFacts(tx, facts);
+  await tx.execute(
+    sql`update transactions t set
+          status = u.status,
+          ignore_reason = coalesce(u.ignore_reason, t.ignore_reason),
+          refund_due = coalesce(u.refund_due, t.refund_due),
+          refund_amount = coalesce(u.refund_amount, t.refund_amount),
+          allocated_amount = coalesce(u.allocated_amount, t.allocated_amount),
+          payee_id = case when u.set_payee then u.payee_id else t.payee_id end,
+          unit_code = case when u.set_payee then u.unit_code else t.unit_code end,
+          unit_path = case when u.set_payee then u.unit_path else t.unit_path end,
+          match_attempted_at = now(),
+          updated_at = now()
+        from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as u(
+          id uuid, status text, ignore_reason text, refund_due boolean, refund_amount bigint, allocated_amount bigint,
+          set_payee boolean, payee_id uuid, unit_code text, unit_path text)
+        where t.id = u.id`,
+  );
+  return outcomes;
 }
+
+type TransactionUpdate = {
+  id: string;
+  status: string;
+  ignore_reason?: string;
+  refund_due?: boolean;
+  refund_amount?: number;
+  allocated_amount?: number;
+  set_payee: boolean;
+  payee_id?: string | null;
+  unit_code?: string | null;
+  unit_path?: string | null;
+};
 
 export type NewAllocation = {
   transactionId: string;
@@ -214,4 +434,33 @@ export async function insertAllocation(tx: DbOrTx, a: NewAllocation): Promise<st
   // The payee's live screens (vendor, bursar) read this event; same transaction, so never one without the other.
   await recordAllocationEvent(tx, row!.id, a);
   return row!.id;
+}
+
+/** The matcher's allocations and their payee events, two statements for any number of them. */
+async function insertAllocations(tx: DbOrTx, list: NewAllocationEvent[], actor: string): Promise<void> {
+  if (list.length === 0) return;
+  const rows = list.map((a, n) => ({
+    n,
+    id: a.id,
+    transaction_id: a.transactionId,
+    kind: a.kind,
+    payment_request_id: a.paymentRequestId,
+    payee_id: a.payeeId,
+    amount: a.amount,
+    refund_due: a.refundDue,
+    channel: a.channel,
+  }));
+  await tx.execute(
+    // A request lists what paid it by created_at: the batch's allocations keep their order (1 µs apart).
+    sql`insert into allocations (id, transaction_id, kind, payment_request_id, payee_id, amount, refund_due, channel, source,
+          actor, created_at)
+        select a.id, a.transaction_id, a.kind, a.payment_request_id, a.payee_id, a.amount, a.refund_due, a.channel, 'auto',
+          ${actor}, now() + make_interval(secs => a.n / 1000000.0)
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as a(
+          id uuid, transaction_id uuid, kind text, payment_request_id uuid, payee_id uuid, amount bigint,
+          refund_due boolean, channel text, n int)
+        order by a.n`,
+  );
+  // The payee's live screens (vendor, bursar) read these events; same transaction, so never one without the other.
+  await recordAllocationEvents(tx, list);
 }

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../db/client.js';
+import { type Db, type DbOrTx, queryRows } from '../db/client.js';
 import { extractReferenceCodes } from '../vietqr/memo.js';
 import { FINGERPRINT_WINDOW_MINUTES, memosCompatible } from './fingerprint.js';
 
@@ -42,93 +43,202 @@ export type RecordOutcome = {
 export async function recordCredit(db: Db, r: CreditReport): Promise<RecordOutcome> {
   return db.transaction(async (tx) => {
     // Derived state: commit without waiting for the disk (see ASYNC_COMMIT_NOTE in matcher.ts).
-    await tx.execute(
-      sql`select set_config('synchronous_commit', 'off', true),
-            pg_advisory_xact_lock(hashtextextended(${`${r.accountNumber}:${r.amount}`}, 0))`,
-    );
-    const [known] = await queryRows<{ transaction_id: string; status: string }>(
-      tx,
-      sql`select s.transaction_id, t.status from transaction_sources s join transactions t on t.id = s.transaction_id
-          where s.channel = ${r.channel} and s.source_ref = ${r.sourceRef}`,
-    );
-    if (known) return { transactionId: known.transaction_id, outcome: 'known', status: known.status };
+    await tx.execute(sql`select set_config('synchronous_commit', 'off', true)`);
+    const [outcome] = await recordCredits(tx, [r]);
+    return outcome!;
+  });
+}
 
-    const at = r.bookedAt.toISOString();
-    const dateOnly = r.bookedDateOnly === true;
+/**
+ * Records many reports inside the caller's database transaction, with the outcome each would have had
+ * recorded one after another in this order (what `recordCredit` does for one), in a few statements:
+ *
+ * - the advisory locks of every account and amount, taken at once in one global order (by hash), so
+ *   two batches never wait on each other in a cycle;
+ * - rounds: only reports of one account, amount and direction can be the same credit, so each round
+ *   takes at most one report per such key (the first round all keys' first reports, and so on); a round
+ *   is one lookup of known sources, one fingerprint lookup and one write, and a later round sees what
+ *   the earlier ones wrote.
+ */
+export async function recordCredits(tx: DbOrTx, reports: CreditReport[]): Promise<RecordOutcome[]> {
+  if (reports.length === 0) return [];
+  const lockKeys = [...new Set(reports.map((r) => `${r.accountNumber}:${r.amount}`))];
+  await tx.execute(
+    sql`select count(*) from (
+          select pg_advisory_xact_lock(h) from (
+            select distinct hashtextextended(k, 0) as h from jsonb_array_elements_text(${JSON.stringify(lockKeys)}::jsonb) as k
+            order by 1
+          ) keys
+        ) locked`,
+  );
+  const outcomes: RecordOutcome[] = new Array(reports.length);
+  const rounds: number[][] = [];
+  const seenPerKey = new Map<string, number>();
+  for (const [i, r] of reports.entries()) {
+    const key = `${r.direction}\u0000${r.accountNumber}\u0000${r.amount}`;
+    const n = seenPerKey.get(key) ?? 0;
+    seenPerKey.set(key, n + 1);
+    if (n === rounds.length) rounds.push([]);
+    rounds[n]!.push(i);
+  }
+  for (const round of rounds) await recordRound(tx, reports, round, outcomes);
+  return outcomes;
+}
+
+type Candidate = {
+  i: number;
+  id: string;
+  memo: string;
+  reference_codes: string[] | string;
+  bank_reference: string | null;
+  status: string;
+};
+
+/** One round: reports of distinct account/amount/direction keys, which cannot be the same credit. */
+async function recordRound(tx: DbOrTx, reports: CreditReport[], round: number[], outcomes: RecordOutcome[]) {
+  const input = round.map((i) => {
+    const r = reports[i]!;
+    return {
+      i,
+      channel: r.channel,
+      source_ref: r.sourceRef,
+      account_number: r.accountNumber,
+      amount: r.amount,
+      direction: r.direction,
+      at: r.bookedAt.toISOString(),
+      date_only: r.bookedDateOnly === true,
+    };
+  });
+  const known = await queryRows<{ i: number; transaction_id: string; status: string }>(
+    tx,
+    sql`select x.i, s.transaction_id::text as transaction_id, t.status
+        from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as x(i int, channel text, source_ref text)
+        join transaction_sources s on s.channel = x.channel and s.source_ref = x.source_ref
+        join transactions t on t.id = s.transaction_id`,
+  );
+  for (const k of known) {
+    outcomes[k.i] = { transactionId: k.transaction_id, outcome: 'known', status: k.status };
+  }
+  const fresh = input.filter((x) => outcomes[x.i] === undefined);
+  if (fresh.length === 0) return;
+  const candidates = await queryRows<Candidate>(
+    tx,
+    sql`select x.i, c.id::text as id, c.memo, c.reference_codes, c.bank_reference, c.status
+        from jsonb_to_recordset(${JSON.stringify(fresh)}::jsonb)
+          as x(i int, channel text, account_number text, amount bigint, direction text, at timestamptz, date_only boolean)
+        cross join lateral (
+          select u.id, u.memo, u.reference_codes, u.bank_reference, u.status,
+                 abs(extract(epoch from (u.booked_at - x.at))) as distance, u.created_at
+          from (
+            -- Three index ranges instead of one 52-hour range (an account paid the same amount all day
+            -- would scan every such payment): two timed reports within the window; a timed report and a
+            -- calendar-day one (partial index), or a calendar-day report and any other.
+            select t.* from transactions t
+            where t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
+              and not x.date_only and not t.booked_date_only
+              and t.booked_at between x.at - make_interval(mins => ${FINGERPRINT_WINDOW_MINUTES}::int)
+                                  and x.at + make_interval(mins => ${FINGERPRINT_WINDOW_MINUTES}::int)
+            union all
+            select t.* from transactions t
+            where t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
+              and not x.date_only and t.booked_date_only
+              and t.booked_at > x.at - interval '25 hours' and t.booked_at <= x.at + interval '1 hour'
+            union all
+            select t.* from transactions t
+            where t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
+              and x.date_only
+              and t.booked_at >= x.at - interval '1 hour' and t.booked_at < x.at + interval '25 hours'
+          ) u
+          where not exists (select 1 from transaction_sources s where s.transaction_id = u.id and s.channel = x.channel)
+          order by distance, u.created_at
+          limit 20
+        ) c
+        order by x.i, c.distance, c.created_at`,
+  );
+  const byReport = new Map<number, Candidate[]>();
+  for (const c of candidates) {
+    const list = byReport.get(Number(c.i)) ?? [];
+    list.push(c);
+    byReport.set(Number(c.i), list);
+  }
+  const writes = fresh.map(({ i }) => {
+    const r = reports[i]!;
     const referenceCodes = extractReferenceCodes(r.memo);
-    const candidates = await queryRows<{
-      id: string;
-      memo: string;
-      reference_codes: string[] | string;
-      bank_reference: string | null;
-      status: string;
-    }>(
-      tx,
-      sql`select t.id, t.memo, t.reference_codes, t.bank_reference, t.status from transactions t
-          where t.account_number = ${r.accountNumber} and t.amount = ${r.amount} and t.direction = ${r.direction}
-            and t.booked_at > ${at}::timestamptz - interval '26 hours'
-            and t.booked_at < ${at}::timestamptz + interval '26 hours'
-            and case
-              when ${dateOnly}::boolean then t.booked_at >= ${at}::timestamptz - interval '1 hour'
-                                    and t.booked_at < ${at}::timestamptz + interval '25 hours'
-              when t.booked_date_only then ${at}::timestamptz >= t.booked_at - interval '1 hour'
-                                    and ${at}::timestamptz < t.booked_at + interval '25 hours'
-              else t.booked_at between ${at}::timestamptz - make_interval(mins => ${FINGERPRINT_WINDOW_MINUTES})
-                                  and ${at}::timestamptz + make_interval(mins => ${FINGERPRINT_WINDOW_MINUTES})
-            end
-            and not exists (select 1 from transaction_sources s where s.transaction_id = t.id and s.channel = ${r.channel})
-          order by abs(extract(epoch from (t.booked_at - ${at}::timestamptz))), t.created_at
-          limit 20`,
-    );
-    const same = candidates.find((c) =>
+    const same = (byReport.get(i) ?? []).find((c) =>
       memosCompatible(
         { memo: r.memo, referenceCodes, bankReference: r.bankReference },
         { memo: c.memo, referenceCodes: pgArray(c.reference_codes), bankReference: c.bank_reference },
       ),
     );
-    let transactionId: string;
-    let status: string;
-    let outcome: RecordOutcome['outcome'];
-    if (same) {
-      transactionId = same.id;
-      status = same.status;
-      outcome = 'merged';
-      await tx.execute(
-        sql`update transactions set
-              counterparty_account = coalesce(counterparty_account, ${r.counterpartyAccount ?? null}),
-              counterparty_name = coalesce(counterparty_name, ${r.counterpartyName ?? null}),
-              counterparty_bank_bin = coalesce(counterparty_bank_bin, ${r.counterpartyBankBin ?? null}),
-              bank_reference = coalesce(bank_reference, ${r.bankReference ?? null}),
-              bank_bin = coalesce(bank_bin, ${r.bankBin ?? null}),
-              -- a timed report is more precise than a calendar day
-              booked_at = case when booked_date_only and not ${dateOnly}::boolean then ${at}::timestamptz else booked_at end,
-              booked_date_only = booked_date_only and ${dateOnly}::boolean,
-              confirmed_by_statement = confirmed_by_statement or ${r.channel === 'statement'}::boolean,
-              updated_at = now()
-            where id = ${transactionId}`,
-      );
-    } else {
-      const [row] = await queryRows<{ id: string }>(
-        tx,
-        sql`insert into transactions (direction, account_number, bank_bin, amount, memo, reference_codes, booked_at,
-              booked_date_only, counterparty_account, counterparty_name, counterparty_bank_bin, bank_reference,
-              ignore_reason, confirmed_by_statement)
-            values (${r.direction}, ${r.accountNumber}, ${r.bankBin ?? null}, ${r.amount}, ${r.memo},
-              ${pgArrayLiteral(referenceCodes)}::text[], ${at}::timestamptz, ${dateOnly}, ${r.counterpartyAccount ?? null},
-              ${r.counterpartyName ?? null}, ${r.counterpartyBankBin ?? null}, ${r.bankReference ?? null},
-              ${r.ignoreReason ?? null}, ${r.channel === 'statement'})
-            returning id`,
-      );
-      transactionId = row!.id;
-      status = 'pending';
-      outcome = 'created';
-    }
-    await tx.execute(
-      sql`insert into transaction_sources (transaction_id, channel, source_ref, callback_event_id, statement_line_id)
-          values (${transactionId}, ${r.channel}, ${r.sourceRef}, ${r.callbackEventId ?? null}, ${r.statementLineId ?? null})`,
-    );
-    return { transactionId, outcome, status };
+    const transactionId = same?.id ?? randomUUID();
+    outcomes[i] = same
+      ? { transactionId, outcome: 'merged', status: same.status }
+      : { transactionId, outcome: 'created', status: 'pending' };
+    return {
+      merge: same !== undefined,
+      transaction_id: transactionId,
+      channel: r.channel,
+      source_ref: r.sourceRef,
+      callback_event_id: r.callbackEventId ?? null,
+      statement_line_id: r.statementLineId ?? null,
+      direction: r.direction,
+      account_number: r.accountNumber,
+      bank_bin: r.bankBin ?? null,
+      amount: r.amount,
+      memo: r.memo,
+      reference_codes: referenceCodes,
+      at: r.bookedAt.toISOString(),
+      date_only: r.bookedDateOnly === true,
+      counterparty_account: r.counterpartyAccount ?? null,
+      counterparty_name: r.counterpartyName ?? null,
+      counterparty_bank_bin: r.counterpartyBankBin ?? null,
+      bank_reference: r.bankReference ?? null,
+      ignore_reason: r.ignoreReason ?? null,
+      statement: r.channel === 'statement',
+    };
   });
+  // One statement: new transactions, merges into known ones, and every report's source row (the
+  // sources' foreign key is checked at the end of the statement, after the new transactions exist).
+  await tx.execute(
+    sql`with x as (
+          select * from jsonb_to_recordset(${JSON.stringify(writes)}::jsonb) as x(
+            merge boolean, transaction_id uuid, channel text, source_ref text, callback_event_id bigint,
+            statement_line_id bigint, direction text, account_number text, bank_bin text, amount bigint, memo text,
+            reference_codes jsonb, at timestamptz, date_only boolean, counterparty_account text, counterparty_name text,
+            counterparty_bank_bin text, bank_reference text, ignore_reason text, statement boolean)
+        ), created as (
+          insert into transactions (id, direction, account_number, bank_bin, amount, memo, reference_codes, booked_at,
+            booked_date_only, counterparty_account, counterparty_name, counterparty_bank_bin, bank_reference,
+            ignore_reason, confirmed_by_statement, created_at)
+          select transaction_id, direction, account_number, bank_bin, amount, memo,
+            array(select jsonb_array_elements_text(reference_codes)), at, date_only, counterparty_account,
+            counterparty_name, counterparty_bank_bin, bank_reference, ignore_reason, statement,
+            -- later rounds are younger: candidates are ordered by age after distance
+            clock_timestamp()
+          from x where not merge
+          returning 1
+        ), merged as (
+          update transactions t set
+            counterparty_account = coalesce(t.counterparty_account, x.counterparty_account),
+            counterparty_name = coalesce(t.counterparty_name, x.counterparty_name),
+            counterparty_bank_bin = coalesce(t.counterparty_bank_bin, x.counterparty_bank_bin),
+            bank_reference = coalesce(t.bank_reference, x.bank_reference),
+            bank_bin = coalesce(t.bank_bin, x.bank_bin),
+            -- a timed report is more precise than a calendar day
+            booked_at = case when t.booked_date_only and not x.date_only then x.at else t.booked_at end,
+            booked_date_only = t.booked_date_only and x.date_only,
+            confirmed_by_statement = t.confirmed_by_statement or x.statement,
+            updated_at = now()
+          from x where x.merge and t.id = x.transaction_id
+          returning 1
+        ), sources as (
+          insert into transaction_sources (transaction_id, channel, source_ref, callback_event_id, statement_line_id)
+          select transaction_id, channel, source_ref, callback_event_id, statement_line_id from x
+          returning 1
+        )
+        select (select count(*) from created) as created, (select count(*) from merged) as merged,
+               (select count(*) from sources) as sources`,
+  );
 }
 
 /** text[] as either driver returns it. */
@@ -137,9 +247,4 @@ export function pgArray(value: string[] | string | null): string[] {
   if (Array.isArray(value)) return value;
   const inner = value.replace(/^\{|\}$/g, '');
   return inner === '' ? [] : inner.split(',').map((s) => s.replace(/^"|"$/g, ''));
-}
-
-/** Reference codes are [0-9A-Z] only, so a literal needs no escaping. */
-function pgArrayLiteral(values: string[]): string {
-  return `{${values.join(',')}}`;
 }

@@ -53,6 +53,10 @@ export const transactions = pgTable(
   (t) => [
     // The cross-channel fingerprint looks here: same account, same amount, booked close together.
     index('transactions_fingerprint_idx').on(t.accountNumber, t.amount, t.bookedAt),
+    // …and its calendar-day reports (some statement lines), which match a wider window.
+    index('transactions_fingerprint_date_only_idx')
+      .on(t.accountNumber, t.amount, t.bookedAt)
+      .where(sql`booked_date_only`),
     index('transactions_status_idx').on(t.status, t.matchAttemptedAt),
     index('transactions_unit_path_idx').on(t.unitPath.op('text_pattern_ops')),
     index('transactions_payee_idx').on(t.payeeId, t.bookedAt),

@@ -1,0 +1,1 @@
+CREATE INDEX "transactions_fingerprint_date_only_idx" ON "transactions" USING btree ("account_number","amount","booked_at") WHERE booked_date_only;
