@@ -238,7 +238,21 @@ async function main() {
         { pid: number }[]
       >`select pid from pg_stat_activity where datname = ${dbName} and pid <> pg_backend_pid()`
     ).map((r) => r.pid);
-
+  /**
+   * Waits (up to `limitS`) until no query of an earlier scenario still runs in the bench database: a
+   * metrics query answered after its client gave up keeps Postgres busy for seconds, and its CPU would be
+   * counted against the next scenario (it made callbacks look 29 ms of Postgres CPU each).
+   */
+  const databaseIdle = async (limitS = 120) => {
+    const deadline = performance.now() + limitS * 1000;
+    for (;;) {
+      const [row] = await watcher<{ n: string }[]>`
+        select count(*) as n from pg_stat_activity
+        where datname = ${dbName} and pid <> pg_backend_pid() and state = 'active' and backend_type = 'client backend'`;
+      if (Number(row!.n) === 0 || performance.now() > deadline) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
   const record = (row: ResultRow, outcome?: Outcome) => {
     results.rows.push(row);
     if (outcome && outcome.errors > 0)
@@ -632,6 +646,7 @@ async function main() {
       const w = await callbackWorld(stamp * 10);
       const next = callbackSource(w);
       await warmCallbacks(next);
+      await databaseIdle();
       const before = await progress();
       const rss = sampleRss([api, worker]);
       const cpu = await cpuMeter({ api, worker });
