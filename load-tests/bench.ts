@@ -241,7 +241,7 @@ async function main() {
   /**
    * Waits (up to `limitS`) until no query of an earlier scenario still runs in the bench database: a
    * metrics query answered after its client gave up keeps Postgres busy for seconds, and its CPU would be
-   * counted against the next scenario (it made callbacks look 29 ms of Postgres CPU each).
+   * counted against the next scenario (seen: 5-second metrics queries still running as the callbacks began).
    */
   const databaseIdle = async (limitS = 120) => {
     const deadline = performance.now() + limitS * 1000;
