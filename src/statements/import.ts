@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client.js';
 import { matchTransaction } from '../transactions/matcher.js';
-import { recordCredit } from '../transactions/record.js';
+import { type RecordOutcome, recordCredit, toMatchAfterRecording } from '../transactions/record.js';
 import { unconfirmedCredits } from '../transactions/store.js';
 import { parseCamt053 } from './camt053.js';
 import { parseStatementCsv } from './csv.js';
@@ -88,7 +88,7 @@ export async function importStatement(
   let alreadyKnown = 0;
   let created = 0;
   let debits = 0;
-  const toMatch: string[] = [];
+  const recordedLines: RecordOutcome[] = [];
   for (const line of parsed.lines) {
     if (line.direction === 'out') {
       debits++;
@@ -121,15 +121,13 @@ export async function importStatement(
       counterpartyName: line.counterpartyName,
       bankReference: line.reference,
     });
-    if (recorded.outcome === 'created') {
-      created++;
-      toMatch.push(recorded.transactionId);
-    } else {
-      alreadyKnown++;
-      if (recorded.status === 'pending') toMatch.push(recorded.transactionId);
-    }
+    if (recorded.outcome === 'created') created++;
+    else alreadyKnown++;
+    recordedLines.push(recorded);
   }
-  for (const id of toMatch) await matchTransaction(db, id);
+  const { match, rematch } = toMatchAfterRecording(recordedLines);
+  for (const id of match) await matchTransaction(db, id);
+  for (const id of rematch) await matchTransaction(db, id, { retryUnmatched: true });
 
   const periodStart = new Date(`${from}T00:00:00+07:00`);
   const periodEnd = new Date(new Date(`${to}T00:00:00+07:00`).getTime() + 86_400_000);

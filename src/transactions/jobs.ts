@@ -4,7 +4,7 @@ import { loadCallbackEvents, type StoredEvent } from '../callbacks/store.js';
 import type { AppDeps } from '../deps.js';
 import type { JobDefinition } from '../jobs/types.js';
 import { matchTransaction, matchTransactions } from './matcher.js';
-import { type CreditReport, recordCredits } from './record.js';
+import { type CreditReport, recordCredits, toMatchAfterRecording } from './record.js';
 
 const reportOf = (e: StoredEvent): CreditReport => {
   const c = e.credit;
@@ -41,13 +41,12 @@ export async function ingestEvents(deps: Pick<AppDeps, 'db'>, events: StoredEven
     await tx.execute(sql`select set_config('synchronous_commit', 'off', true)`);
     return recordCredits(tx, events.map(reportOf));
   });
-  const toMatch = recorded
-    .filter((r) => r.outcome === 'created' || r.status === 'pending')
-    .map((r) => r.transactionId);
-  if (toMatch.length > 0) {
+  const { match, rematch } = toMatchAfterRecording(recorded);
+  if (match.length + rematch.length > 0) {
     await deps.db.transaction(async (tx) => {
       await tx.execute(sql`select set_config('synchronous_commit', 'off', true)`);
-      await matchTransactions(tx, toMatch);
+      if (match.length > 0) await matchTransactions(tx, match);
+      if (rematch.length > 0) await matchTransactions(tx, rematch, { retryUnmatched: true });
     });
   }
   return recorded.map((r) => r.transactionId);

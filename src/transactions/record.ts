@@ -32,7 +32,22 @@ export type RecordOutcome = {
   /** created: a new transaction; merged: the same credit another channel reported; known: this report was recorded before. */
   outcome: 'created' | 'merged' | 'known';
   status: string;
+  /**
+   * Merged: this report brought the reference codes the transaction lacked (the first channel had cut
+   * them from the memo). An `unmatched` transaction must then be matched again, with them.
+   */
+  referencesAdded?: boolean;
 };
+
+/** Which recorded reports need the matcher, and which of those may retry an `unmatched` decision. */
+export function toMatchAfterRecording(recorded: RecordOutcome[]): { match: string[]; rematch: string[] } {
+  const rematch = recorded.filter((r) => r.referencesAdded).map((r) => r.transactionId);
+  const again = new Set(rematch);
+  const match = recorded
+    .filter((r) => (r.outcome === 'created' || r.status === 'pending') && !again.has(r.transactionId))
+    .map((r) => r.transactionId);
+  return { match: [...new Set(match)], rematch: [...again] };
+}
 
 /**
  * Records one report as a transaction, in one database transaction: the same report twice changes
@@ -171,8 +186,10 @@ async function recordRound(tx: DbOrTx, reports: CreditReport[], round: number[],
       ),
     );
     const transactionId = same?.id ?? randomUUID();
+    const referencesAdded =
+      same !== undefined && referenceCodes.length > 0 && pgArray(same.reference_codes).length === 0;
     outcomes[i] = same
-      ? { transactionId, outcome: 'merged', status: same.status }
+      ? { transactionId, outcome: 'merged', status: same.status, referencesAdded }
       : { transactionId, outcome: 'created', status: 'pending' };
     return {
       merge: same !== undefined,
@@ -223,6 +240,12 @@ async function recordRound(tx: DbOrTx, reports: CreditReport[], round: number[],
             counterparty_name = coalesce(t.counterparty_name, x.counterparty_name),
             counterparty_bank_bin = coalesce(t.counterparty_bank_bin, x.counterparty_bank_bin),
             bank_reference = coalesce(t.bank_reference, x.bank_reference),
+            -- The memo that carries the reference codes is the one to match (and to show) by.
+            memo = case when cardinality(t.reference_codes) = 0 and jsonb_array_length(x.reference_codes) > 0
+                        then x.memo else t.memo end,
+            reference_codes = case when cardinality(t.reference_codes) = 0
+                                   then array(select jsonb_array_elements_text(x.reference_codes))
+                                   else t.reference_codes end,
             bank_bin = coalesce(t.bank_bin, x.bank_bin),
             -- a timed report is more precise than a calendar day
             booked_at = case when t.booked_date_only and not x.date_only then x.at else t.booked_at end,

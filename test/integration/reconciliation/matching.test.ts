@@ -199,6 +199,33 @@ describe('two channels, one credit', () => {
     expect(detail.body.allocations).toHaveLength(1);
   });
 
+  it('a credit first reported without its reference is matched when the channel with the reference arrives', async () => {
+    const payee = await school();
+    const request = await createRequest(app, payee, commune.commune, 150_000);
+    const name = `TRAN THI ${uniqueId()}`;
+    // The bank's own feed drops the memo down to the payer's name; the aggregator keeps the reference.
+    await pay(payee.accountNumber, 150_000, name);
+    const [first] = await transactionsOf(app, payee.accountNumber);
+    expect(first.status).toBe('unmatched');
+
+    const late = await postCallback(
+      app,
+      'generic',
+      genericCallback({
+        accountNumber: payee.accountNumber,
+        amount: 150_000,
+        description: `${request.reference} ${name} hoc phi`,
+      }),
+    );
+    expect(late.status).toBe(200);
+    await settle(app);
+    const txs = await transactionsOf(app, payee.accountNumber);
+    expect(txs).toHaveLength(1);
+    expect(txs[0].status).toBe('matched');
+    expect((await getRequest(app, request.id)).status).toBe('paid');
+    expect(await countRows(app, 'allocations', sql`payment_request_id = ${request.id}`)).toBe(1);
+  });
+
   it('two genuine payments of the same amount from one provider stay two transactions', async () => {
     const stall = await createPayee(app, commune.hamlets[0]!);
     await postCallback(
