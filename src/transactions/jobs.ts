@@ -45,8 +45,7 @@ export async function ingestEvents(deps: Pick<AppDeps, 'db'>, events: StoredEven
   if (match.length + rematch.length > 0) {
     await deps.db.transaction(async (tx) => {
       await tx.execute(sql`select set_config('synchronous_commit', 'off', true)`);
-      if (match.length > 0) await matchTransactions(tx, match);
-      if (rematch.length > 0) await matchTransactions(tx, rematch, { retryUnmatched: true });
+      await matchTransactions(tx, [...match, ...rematch], { retryUnmatched: new Set(rematch) });
     });
   }
   return recorded.map((r) => r.transactionId);

@@ -131,7 +131,8 @@ function receivingPayee(rows: PayeeRow[], account: string, bankBin: string | nul
 export async function matchTransactions(
   tx: DbOrTx,
   transactionIds: string[],
-  options: { retryUnmatched?: boolean } = {},
+  /** `true`, or the transactions that may retry an `unmatched` decision (one call: one lock order). */
+  options: { retryUnmatched?: boolean | ReadonlySet<string> } = {},
 ): Promise<Map<string, string>> {
   const outcomes = new Map<string, string>();
   const ids = [...new Set(transactionIds)].filter((id) => /^[0-9a-f-]{36}$/i.test(id));
@@ -148,7 +149,9 @@ export async function matchTransactions(
   for (const id of ids) {
     const t = byId.get(id);
     if (!t) continue;
-    if (t.status === 'pending' || (options.retryUnmatched && t.status === 'unmatched')) todo.push(t);
+    const r = options.retryUnmatched;
+    const retry = r === true || (typeof r === 'object' && r.has(id));
+    if (t.status === 'pending' || (retry && t.status === 'unmatched')) todo.push(t);
     else outcomes.set(id, t.status);
   }
   if (todo.length === 0) return outcomes;
