@@ -64,7 +64,8 @@ describe('faults', () => {
 
   it('a worker killed (SIGKILL) while it holds a job: its work done once (by the other worker, the stall check or the sweep)', async () => {
     const sent = credits(await commune(c), 300);
-    const load = deliver(sent, urls, { concurrency: 24 });
+    // Paced (at least 4 s of load) so that ingest jobs keep coming while the test looks for one held.
+    const load = deliver(sent, urls, { concurrency: 8, pace: 100 });
     let victim: { id: string; pid: number } | undefined;
     const deadline = Date.now() + 30_000;
     while (!victim && Date.now() < deadline) {
@@ -87,7 +88,8 @@ describe('faults', () => {
 
   it('an API killed (SIGKILL) and restarted under load: nothing acknowledged is lost', async () => {
     const sent = credits(await commune(c), 300);
-    const load = deliver(sent, urls, { concurrency: 12, pace: 50 });
+    // Paced to last at least 12 s whatever the machine's speed, so the kill at 2 s lands mid-load.
+    const load = deliver(sent, urls, { concurrency: 6, pace: 250 });
     await sleep(2_000);
     const port = new URL(c.apis[0]!.url).port;
     await c.apis[0]!.kill();
