@@ -350,6 +350,9 @@ async function main() {
       DEMO: '0',
       LOG_LEVEL: logLevel,
       DB_POOL_SIZE: String(poolSize),
+      // The bench measures what the service can serve; the per-key limit (5,000/s by default) would
+      // answer 429 to a single-key flood and measure the limiter instead.
+      RATE_LIMIT_KEY_PER_S: '0',
       BULLMQ_PREFIX: `cc-bench-${stamp}`,
       ...secrets,
     };
