@@ -13,6 +13,20 @@ export type BullQueueOptions = {
 };
 
 const SCHEDULER_PREFIX = 'repeat:';
+const CLOSE_GRACE_MS = 10_000;
+
+/** Whether `work` settled within `ms` (it is left running otherwise). */
+async function within(ms: number, work: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** BullMQ-backed queue: one BullMQ queue per job name, workers started only where `work` is called. */
 export function createBullQueue(options: BullQueueOptions): JobQueue {
@@ -129,10 +143,20 @@ export function createBullQueue(options: BullQueueOptions): JobQueue {
       await producer.ping();
     },
     async close() {
-      await Promise.all(workers.map((w) => w.close()));
-      await Promise.all([...queues.values()].map((q) => q.close()));
-      await Promise.all(workerConnections.map((c) => c.quit().catch(() => c.disconnect())));
-      await producer.quit().catch(() => producer.disconnect());
+      // In-flight jobs get CLOSE_GRACE_MS to finish; a worker whose Redis connection was lost and found
+      // again can wait on its blocking read for good, and a shutdown must end. A job cut short is stalled
+      // and redone by another worker (handlers are idempotent).
+      if (!(await within(CLOSE_GRACE_MS, Promise.all(workers.map((w) => w.close())))))
+        await within(CLOSE_GRACE_MS, Promise.all(workers.map((w) => w.close(true))));
+      await within(CLOSE_GRACE_MS, Promise.all([...queues.values()].map((q) => q.close())));
+      for (const c of [...workerConnections, producer])
+        if (
+          !(await within(
+            1_000,
+            c.quit().catch(() => undefined),
+          ))
+        )
+          c.disconnect();
     },
   };
 }

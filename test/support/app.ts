@@ -100,7 +100,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       return { status: res.status, body: parsed as any, headers: res.headers };
     },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Kept-alive connections would hold close() for their whole keep-alive time.
+        (server as unknown as { closeAllConnections(): void }).closeAllConnections();
+      });
       await closeDeps(deps);
       await dropDatabase();
       if (config.REDIS_URL) await deleteKeys(config.REDIS_URL, prefix);
