@@ -17,10 +17,17 @@ import { createApp } from '../app.js';
 import { createApiKey, revokeApiKey } from '../auth/store.js';
 import type { AppDeps } from '../deps.js';
 import { vnDay } from '../metrics/day.js';
-import { statementMemo } from './memo.js';
 import { buildCommune, type Commune, DEMO_COMMUNE } from './model.js';
 import { type CashEntry, type Credit, type MonthPlan, monthDays, planMonth, vnDayOf } from './month.js';
-import { accountOfRef, accountRecord, cashBody, issueBills, memoMaker, resolvePayees } from './run.js';
+import {
+  accountOfRef,
+  accountRecord,
+  cashBody,
+  issueBills,
+  memoMaker,
+  resolvePayees,
+  statementLinesOf,
+} from './run.js';
 import { statementCsv } from './statement.js';
 import { type ApiClient, apiClient, DemoError, inProcessTransport, type Transport } from './transport.js';
 import { expectedMetrics, groundTruth } from './truth.js';
@@ -246,18 +253,7 @@ async function importStatement(
   memoOf: ReturnType<typeof memoMaker>,
 ) {
   const account = accountRecord(commune, credits[0]!.payee);
-  const csv = statementCsv(
-    account,
-    day,
-    day,
-    credits.map((c) => ({
-      at: c.at,
-      bankRef: c.bankRef,
-      amount: c.amount,
-      memo: statementMemo(memoOf(c, c.style), c.statementVariant),
-      counterpartyName: c.payer.holder,
-    })),
-  );
+  const csv = statementCsv(account, day, day, statementLinesOf(credits, memoOf));
   await api.text(`/v1/statements?accountNumber=${account.number}`, csv, 'text/csv; charset=utf-8', [200]);
 }
 

@@ -77,6 +77,17 @@ export type RunReport = {
 export type Issued = { id: string; reference: string };
 
 /** The memo a credit's payer bank sends, in a given rewriting style (a retry sends the same bytes). */
+/** The bank statement's lines for these credits, each memo as the bank prints it on a statement. */
+export function statementLinesOf(credits: Credit[], memoOf: ReturnType<typeof memoMaker>) {
+  return credits.map((c) => ({
+    at: c.at,
+    bankRef: c.bankRef,
+    amount: c.amount,
+    memo: statementMemo(memoOf(c, c.style), c.statementVariant),
+    counterpartyName: c.payer.holder,
+  }));
+}
+
 export function memoMaker(plan: MonthPlan, issued: Issued[]) {
   return (c: Credit, style: Credit['style']) => {
     const bill = c.bill === undefined ? undefined : plan.bills[c.bill]!;
@@ -245,13 +256,7 @@ export async function runMonth(o: RunOptions): Promise<RunReport> {
         accountOf(credits[0]!),
         day,
         plan.delivery === 'statements' ? plan.to : day,
-        credits.map((c) => ({
-          at: c.at,
-          bankRef: c.bankRef,
-          amount: c.amount,
-          memo: statementMemo(memoOf(c, c.style), c.statementVariant),
-          counterpartyName: c.payer.holder,
-        })),
+        statementLinesOf(credits, memoOf),
       );
       const report = await api.text(
         `/v1/statements?accountNumber=${account}`,
