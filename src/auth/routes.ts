@@ -1,5 +1,4 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/store.js';
 import { invalid } from '../http/errors.js';
 import {
@@ -16,7 +15,14 @@ import { getPayee } from '../payees/store.js';
 import { unitCode } from '../units/schema.js';
 import { getUnit } from '../units/store.js';
 import { actorOf, assertRole, assertVisible, mayManageUnit, roles, scopeFilter } from './principal.js';
-import { type ApiKeyRecord, createApiKey, getApiKey, listApiKeys, revokeApiKey } from './store.js';
+import {
+  type ApiKeyRecord,
+  createApiKey,
+  getApiKey,
+  keyUnitPath,
+  listApiKeys,
+  revokeApiKey,
+} from './store.js';
 
 export const createApiKeyBody = z
   .strictObject({
@@ -149,7 +155,7 @@ export const apiKeyRoutes = createRouter()
     assertRole(p, 'admin', 'staff');
     const q = c.req.valid('query');
     const keys = await listApiKeys(c.var.deps.db, {
-      scope: scopeFilter(p, { unitPath: sql`coalesce(units.path, payee_units.path, '')` }),
+      scope: scopeFilter(p, { unitPath: keyUnitPath }),
       includeRevoked: q.includeRevoked,
       limit: q.limit,
       offset: q.offset,

@@ -64,6 +64,9 @@ export type ApiKeyRecord = {
 
 const payeeUnits = alias(units, 'payee_units');
 
+/** Where a key sits, as listed and as scope filters see it (in queries built by `selectKeys`). */
+export const keyUnitPath = sql<string>`coalesce(${units.path}, ${payeeUnits.path}, '')`;
+
 function selectKeys(db: DbOrTx) {
   return db
     .select({
@@ -74,7 +77,7 @@ function selectKeys(db: DbOrTx) {
       label: apiKeys.label,
       createdAt: apiKeys.createdAt,
       revokedAt: apiKeys.revokedAt,
-      unitPath: sql<string>`coalesce(${units.path}, ${payeeUnits.path}, '')`,
+      unitPath: keyUnitPath,
     })
     .from(apiKeys)
     .leftJoin(units, eq(units.code, apiKeys.unitCode))
