@@ -134,37 +134,66 @@ async function recordRound(tx: DbOrTx, reports: CreditReport[], round: number[],
   for (const k of known) {
     outcomes[k.i] = { transactionId: k.transaction_id, outcome: 'known', status: k.status };
   }
-  const fresh = input.filter((x) => outcomes[x.i] === undefined);
+  const fresh = input
+    .filter((x) => outcomes[x.i] === undefined)
+    .map((x) => ({ ...x, codes: extractReferenceCodes(reports[x.i]!.memo) }));
   if (fresh.length === 0) return;
+  const window = FINGERPRINT_WINDOW_MINUTES;
   const candidates = await queryRows<Candidate>(
     tx,
     sql`select x.i, c.id::text as id, c.memo, c.reference_codes, c.bank_reference, c.status
         from jsonb_to_recordset(${JSON.stringify(fresh)}::jsonb)
-          as x(i int, channel text, account_number text, amount bigint, direction text, at timestamptz, date_only boolean)
+          as x(i int, channel text, account_number text, amount bigint, direction text, at timestamptz,
+               date_only boolean, codes text[])
         cross join lateral (
           select u.id, u.memo, u.reference_codes, u.bank_reference, u.status,
                  abs(extract(epoch from (u.booked_at - x.at))) as distance, u.created_at
           from (
-            -- Three index ranges instead of one 52-hour range (an account paid the same amount all day
-            -- would scan every such payment): two timed reports within the window; a timed report and a
-            -- calendar-day one (partial index), or a calendar-day report and any other.
+            -- A report without reference codes may be any credit of the account and amount booked close
+            -- to it. Three index ranges instead of one 52-hour range (an account paid the same amount all
+            -- day would scan every such payment): two timed reports within the window; a timed report and
+            -- a calendar-day one (partial index), or a calendar-day report and any other.
             select t.* from transactions t
-            where t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
+            where cardinality(x.codes) = 0
+              and t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
               and not x.date_only and not t.booked_date_only
-              and t.booked_at between x.at - make_interval(mins => ${FINGERPRINT_WINDOW_MINUTES}::int)
-                                  and x.at + make_interval(mins => ${FINGERPRINT_WINDOW_MINUTES}::int)
+              and t.booked_at between x.at - make_interval(mins => ${window}::int)
+                                  and x.at + make_interval(mins => ${window}::int)
             union all
             select t.* from transactions t
-            where t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
+            where cardinality(x.codes) = 0
+              and t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
               and not x.date_only and t.booked_date_only
               and t.booked_at > x.at - interval '25 hours' and t.booked_at <= x.at + interval '1 hour'
             union all
             select t.* from transactions t
-            where t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
+            where cardinality(x.codes) = 0
+              and t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
               and x.date_only
               and t.booked_at >= x.at - interval '1 hour' and t.booked_at < x.at + interval '25 hours'
+            -- A report with reference codes is only ever the same credit as one sharing a code, or one
+            -- whose channel cut the codes from the memo (memosCompatible: two different codes are two
+            -- payments). A school paid one fee by hundreds of students a day reads a handful of rows,
+            -- not all of them; the window is checked below.
+            union all
+            select t.* from transactions t
+            where cardinality(x.codes) > 0 and t.reference_codes && x.codes
+              and t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
+              and t.booked_at > x.at - interval '25 hours' and t.booked_at < x.at + interval '25 hours'
+            union all
+            select t.* from transactions t
+            where cardinality(x.codes) > 0 and cardinality(t.reference_codes) = 0
+              and t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
+              and t.booked_at > x.at - interval '25 hours' and t.booked_at < x.at + interval '25 hours'
           ) u
-          where not exists (select 1 from transaction_sources s where s.transaction_id = u.id and s.channel = x.channel)
+          where (
+              (not x.date_only and not u.booked_date_only
+                and u.booked_at between x.at - make_interval(mins => ${window}::int)
+                                    and x.at + make_interval(mins => ${window}::int))
+              or (not x.date_only and u.booked_date_only
+                and u.booked_at > x.at - interval '25 hours' and u.booked_at <= x.at + interval '1 hour')
+              or (x.date_only and u.booked_at >= x.at - interval '1 hour' and u.booked_at < x.at + interval '25 hours'))
+            and not exists (select 1 from transaction_sources s where s.transaction_id = u.id and s.channel = x.channel)
           order by distance, u.created_at
           limit 20
         ) c
@@ -176,9 +205,8 @@ async function recordRound(tx: DbOrTx, reports: CreditReport[], round: number[],
     list.push(c);
     byReport.set(Number(c.i), list);
   }
-  const writes = fresh.map(({ i }) => {
+  const writes = fresh.map(({ i, codes: referenceCodes }) => {
     const r = reports[i]!;
-    const referenceCodes = extractReferenceCodes(r.memo);
     const same = (byReport.get(i) ?? []).find((c) =>
       memosCompatible(
         { memo: r.memo, referenceCodes, bankReference: r.bankReference },

@@ -57,6 +57,12 @@ export const transactions = pgTable(
     index('transactions_fingerprint_date_only_idx')
       .on(t.accountNumber, t.amount, t.bookedAt)
       .where(sql`booked_date_only`),
+    // A report with reference codes looks only at credits sharing one, and at those whose channel cut
+    // them (record.ts): a school's hundreds of same-fee payments a day are not read for each new one.
+    index('transactions_reference_codes_idx').using('gin', t.referenceCodes),
+    index('transactions_fingerprint_no_codes_idx')
+      .on(t.accountNumber, t.amount, t.bookedAt)
+      .where(sql`cardinality(reference_codes) = 0`),
     index('transactions_status_idx').on(t.status, t.matchAttemptedAt),
     index('transactions_unit_path_idx').on(t.unitPath.op('text_pattern_ops')),
     index('transactions_payee_idx').on(t.payeeId, t.bookedAt),

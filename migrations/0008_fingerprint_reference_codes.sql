@@ -1,0 +1,2 @@
+CREATE INDEX "transactions_reference_codes_idx" ON "transactions" USING gin ("reference_codes");--> statement-breakpoint
+CREATE INDEX "transactions_fingerprint_no_codes_idx" ON "transactions" USING btree ("account_number","amount","booked_at") WHERE cardinality(reference_codes) = 0;
