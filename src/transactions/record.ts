@@ -176,9 +176,12 @@ async function recordRound(tx: DbOrTx, reports: CreditReport[], round: number[],
             -- payments). A school paid one fee by hundreds of students a day reads a handful of rows,
             -- not all of them; the window is checked below.
             union all
-            select t.* from transactions t
-            where cardinality(x.codes) > 0 and t.reference_codes && x.codes
-              and t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
+            select t.* from (
+              -- by the codes' index alone (offset 0 keeps the account's conditions out of this scan: on
+              -- them the planner would pick the account's index and read every same-amount credit)
+              select r.* from transactions r where cardinality(x.codes) > 0 and r.reference_codes && x.codes offset 0
+            ) t
+            where t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
               and t.booked_at > x.at - interval '25 hours' and t.booked_at < x.at + interval '25 hours'
             union all
             select t.* from transactions t

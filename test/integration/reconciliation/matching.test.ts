@@ -226,6 +226,55 @@ describe('two channels, one credit', () => {
     expect(await countRows(app, 'allocations', sql`payment_request_id = ${request.id}`)).toBe(1);
   });
 
+  it('a fee paid by a whole class at once: each payment from a second channel joins its own transaction', async () => {
+    // More same-amount payments booked in one second than the lookup keeps by distance (20): the second
+    // channel's report must still find its own credit by the reference code, not become a new payment.
+    const payee = await school();
+    const requests = [];
+    for (let i = 0; i < 30; i++) requests.push(await createRequest(app, payee, commune.commune, 120_000));
+    const bookedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const vn = new Date(bookedAt.getTime() + 7 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+    for (const r of requests) {
+      const res = await postCallback(
+        app,
+        'sepay',
+        sepayCallback({
+          accountNumber: payee.accountNumber,
+          transferAmount: 120_000,
+          content: `${r.reference} hoc phi`,
+          transactionDate: vn,
+        }),
+      );
+      expect(res.status).toBe(200);
+    }
+    await settle(app);
+    for (const r of [...requests].reverse()) {
+      const res = await postCallback(
+        app,
+        'generic',
+        genericCallback({
+          accountNumber: payee.accountNumber,
+          amount: 120_000,
+          description: `MBVCB.${uniqueId()}.${r.reference} HOC PHI`,
+          bookedAt: new Date(bookedAt.getTime() + 60_000).toISOString(),
+        }),
+      );
+      expect(res.status).toBe(200);
+    }
+    await settle(app);
+    const txs = await transactionsOf(app, payee.accountNumber);
+    expect(txs).toHaveLength(30);
+    expect(txs.map((t: { status: string }) => t.status)).toEqual(Array(30).fill('matched'));
+    expect(
+      await countRows(
+        app,
+        'transaction_sources',
+        sql`transaction_id in (select id from transactions where account_number = ${payee.accountNumber})`,
+      ),
+    ).toBe(60);
+    for (const r of requests) expect((await getRequest(app, r.id)).status).toBe('paid');
+  });
+
   it('two genuine payments of the same amount from one provider stay two transactions', async () => {
     const stall = await createPayee(app, commune.hamlets[0]!);
     await postCallback(
