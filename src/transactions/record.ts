@@ -70,10 +70,11 @@ export async function recordCredit(db: Db, r: CreditReport): Promise<RecordOutco
  *
  * - the advisory locks of every account and amount, taken at once in one global order (by hash), so
  *   two batches never wait on each other in a cycle;
- * - rounds: only reports of one account, amount and direction can be the same credit, so each round
- *   takes at most one report per such key (the first round all keys' first reports, and so on); a round
- *   is one lookup of known sources, one fingerprint lookup and one write, and a later round sees what
- *   the earlier ones wrote.
+ * - rounds: a round is one lookup of known sources, one fingerprint lookup and one write, and a later
+ *   round sees what the earlier ones wrote. Reports that may be one credit go in different rounds, in
+ *   their order (`mayBeOneCredit`); so do two that would join the same recorded credit (the later waits a
+ *   round, and sees the credit as the earlier left it). A class paying one fee in one batch is one round,
+ *   not one per student.
  */
 export async function recordCredits(tx: DbOrTx, reports: CreditReport[]): Promise<RecordOutcome[]> {
   if (reports.length === 0) return [];
@@ -87,17 +88,55 @@ export async function recordCredits(tx: DbOrTx, reports: CreditReport[]): Promis
         ) locked`,
   );
   const outcomes: RecordOutcome[] = new Array(reports.length);
-  const rounds: number[][] = [];
-  const seenPerKey = new Map<string, number>();
-  for (const [i, r] of reports.entries()) {
-    const key = `${r.direction}\u0000${r.accountNumber}\u0000${r.amount}`;
-    const n = seenPerKey.get(key) ?? 0;
-    seenPerKey.set(key, n + 1);
-    if (n === rounds.length) rounds.push([]);
-    rounds[n]!.push(i);
+  const facts = reports.map((r) => ({ ...r, referenceCodes: extractReferenceCodes(r.memo) }));
+  let pending = facts.map((_, i) => i);
+  while (pending.length > 0) {
+    const { round, later } = nextRound(facts, pending);
+    const collided = await recordRound(tx, facts, round, outcomes);
+    pending = [...collided, ...later].sort((a, b) => a - b);
   }
-  for (const round of rounds) await recordRound(tx, reports, round, outcomes);
   return outcomes;
+}
+
+type ReportFacts = CreditReport & { referenceCodes: string[] };
+
+const creditKey = (r: CreditReport) => `${r.direction}\u0000${r.accountNumber}\u0000${r.amount}`;
+
+/**
+ * Can these two reports (of one account, amount and direction) be the same credit, so that the later
+ * must see what the earlier wrote? Not when one channel reported both (a channel reports a credit once;
+ * the lookup skips credits its channel already reported), nor when both carry reference codes and share
+ * none (memosCompatible: two payments). The same report twice always.
+ */
+export function mayBeOneCredit(a: ReportFacts, b: ReportFacts): boolean {
+  if (a.channel === b.channel) return a.sourceRef === b.sourceRef;
+  if (a.referenceCodes.length > 0 && b.referenceCodes.length > 0)
+    return a.referenceCodes.some((c) => b.referenceCodes.includes(c));
+  return true;
+}
+
+/**
+ * The next round out of the pending reports (indices, in order): per account, amount and direction,
+ * the longest run of reports none of which may be the same credit as another; the rest wait, in order.
+ */
+export function nextRound(reports: ReportFacts[], pending: number[]): { round: number[]; later: number[] } {
+  const round: number[] = [];
+  const later: number[] = [];
+  const taken = new Map<string, number[]>();
+  const closed = new Set<string>();
+  for (const i of pending) {
+    const key = creditKey(reports[i]!);
+    const before = taken.get(key) ?? [];
+    if (closed.has(key) || before.some((j) => mayBeOneCredit(reports[j]!, reports[i]!))) {
+      closed.add(key);
+      later.push(i);
+      continue;
+    }
+    before.push(i);
+    taken.set(key, before);
+    round.push(i);
+  }
+  return { round, later };
 }
 
 type Candidate = {
@@ -109,8 +148,13 @@ type Candidate = {
   status: string;
 };
 
-/** One round: reports of distinct account/amount/direction keys, which cannot be the same credit. */
-async function recordRound(tx: DbOrTx, reports: CreditReport[], round: number[], outcomes: RecordOutcome[]) {
+/** One round (see nextRound); returns the reports that must wait for the next one. */
+async function recordRound(
+  tx: DbOrTx,
+  reports: ReportFacts[],
+  round: number[],
+  outcomes: RecordOutcome[],
+): Promise<number[]> {
   const input = round.map((i) => {
     const r = reports[i]!;
     return {
@@ -136,8 +180,8 @@ async function recordRound(tx: DbOrTx, reports: CreditReport[], round: number[],
   }
   const fresh = input
     .filter((x) => outcomes[x.i] === undefined)
-    .map((x) => ({ ...x, codes: extractReferenceCodes(reports[x.i]!.memo) }));
-  if (fresh.length === 0) return;
+    .map((x) => ({ ...x, codes: reports[x.i]!.referenceCodes }));
+  if (fresh.length === 0) return [];
   const window = FINGERPRINT_WINDOW_MINUTES;
   const candidates = await queryRows<Candidate>(
     tx,
@@ -208,7 +252,13 @@ async function recordRound(tx: DbOrTx, reports: CreditReport[], round: number[],
     list.push(c);
     byReport.set(Number(c.i), list);
   }
-  const writes = fresh.map(({ i, codes: referenceCodes }) => {
+  const writes = [];
+  // Two reports of a round that would join the same recorded credit: the later (and the rest of its
+  // account and amount) waits for the next round, where it sees the credit as the earlier one left it.
+  const joined = new Set<string>();
+  const waiting = new Set<string>();
+  const collided: number[] = [];
+  for (const { i, codes: referenceCodes } of fresh) {
     const r = reports[i]!;
     const same = (byReport.get(i) ?? []).find((c) =>
       memosCompatible(
@@ -216,13 +266,19 @@ async function recordRound(tx: DbOrTx, reports: CreditReport[], round: number[],
         { memo: c.memo, referenceCodes: pgArray(c.reference_codes), bankReference: c.bank_reference },
       ),
     );
+    if (waiting.has(creditKey(r)) || (same && joined.has(same.id))) {
+      waiting.add(creditKey(r));
+      collided.push(i);
+      continue;
+    }
+    if (same) joined.add(same.id);
     const transactionId = same?.id ?? randomUUID();
     const referencesAdded =
       same !== undefined && referenceCodes.length > 0 && pgArray(same.reference_codes).length === 0;
     outcomes[i] = same
       ? { transactionId, outcome: 'merged', status: same.status, referencesAdded }
       : { transactionId, outcome: 'created', status: 'pending' };
-    return {
+    writes.push({
       merge: same !== undefined,
       transaction_id: transactionId,
       channel: r.channel,
@@ -243,8 +299,9 @@ async function recordRound(tx: DbOrTx, reports: CreditReport[], round: number[],
       bank_reference: r.bankReference ?? null,
       ignore_reason: r.ignoreReason ?? null,
       statement: r.channel === 'statement',
-    };
-  });
+    });
+  }
+  if (writes.length === 0) return collided;
   // One statement: new transactions, merges into known ones, and every report's source row (the
   // sources' foreign key is checked at the end of the statement, after the new transactions exist).
   await tx.execute(
@@ -293,6 +350,7 @@ async function recordRound(tx: DbOrTx, reports: CreditReport[], round: number[],
         select (select count(*) from created) as created, (select count(*) from merged) as merged,
                (select count(*) from sources) as sources`,
   );
+  return collided;
 }
 
 /** text[] as either driver returns it. */

@@ -148,6 +148,50 @@ describe('one batch, events that depend on each other', () => {
     expect(await getRequest(app, r.id)).toMatchObject({ paidAmount: 600_000 });
   });
 
+  it('two payments in one batch that both fit a credit reported without codes: the first joins it', async () => {
+    // Another channel reported one of them first with the codes cut away. One after another, the first
+    // payment joins that credit (which then carries its code) and the second is a payment of its own.
+    const school = await createPayee(app, commune.commune, { kind: 'school', stallNo: undefined });
+    const first = await createRequest(app, school, commune.hamlets[0]!, 120_000, { payerRef: 'HS-A' });
+    const second = await createRequest(app, school, commune.hamlets[0]!, 120_000, { payerRef: 'HS-B' });
+    const [cut] = await store([
+      'generic',
+      genericCallback({ accountNumber: school.accountNumber, amount: 120_000, description: 'LE VAN D' }),
+    ]);
+    await ingestEventsJob.handle({ v: 1, eventIds: [cut!] }, app.deps);
+    const ids = await store(
+      [
+        'sepay',
+        sepayCallback({
+          accountNumber: school.accountNumber,
+          transferAmount: 120_000,
+          content: `${first.reference} LE VAN D hoc phi`,
+        }),
+      ],
+      [
+        'sepay',
+        sepayCallback({
+          accountNumber: school.accountNumber,
+          transferAmount: 120_000,
+          content: `${second.reference} LE VAN D hoc phi`,
+        }),
+      ],
+    );
+    await ingestEventsJob.handle({ v: 1, eventIds: ids }, app.deps);
+
+    const txs = await transactionsOf(app, school.accountNumber);
+    expect(txs).toHaveLength(2);
+    expect(txs.map((t) => t.status)).toEqual(['matched', 'matched']);
+    const sources = await queryRows<{ channel: string }>(
+      app.deps.db,
+      sql`select s.channel from transaction_sources s join transactions t on t.id = s.transaction_id
+          where t.account_number = ${school.accountNumber} order by s.channel`,
+    );
+    expect(sources.map((s) => s.channel)).toEqual(['callback:generic', 'callback:sepay', 'callback:sepay']);
+    expect(await getRequest(app, first.id)).toMatchObject({ status: 'paid' });
+    expect(await getRequest(app, second.id)).toMatchObject({ status: 'paid' });
+  });
+
   it('overlapping batches at once record and count every event once', async () => {
     const stall = await createPayee(app, commune.hamlets[1]!);
     const callbacks = Array.from(
