@@ -184,6 +184,84 @@ export async function applyPaymentToRequest(
   return { before, after, request };
 }
 
+/** A request as the matcher decides by it, with its payee's kind and unit path. */
+export type RequestForMatching = {
+  id: string;
+  reference: string;
+  payeeId: string;
+  unitCode: string;
+  unitPath: string;
+  payeeKind: string;
+  amount: number;
+  paidAmount: number;
+  status: PaymentRequestStatus;
+  category: string;
+  payerRef: string | null;
+  payerName: string | null;
+  payerGroup: string | null;
+  householdCode: string | null;
+};
+
+/**
+ * The requests these reference codes name, locked for update in id order (the order every writer of
+ * many requests takes their locks in), for a batch of payments computed in memory and written with
+ * `writeRequestPayments`.
+ */
+export async function lockRequestsByReferences(
+  tx: DbOrTx,
+  references: string[],
+): Promise<RequestForMatching[]> {
+  if (references.length === 0) return [];
+  const rows = await queryRows<RequestForMatching>(
+    tx,
+    sql`select r.id::text as "id", r.reference as "reference", r.payee_id::text as "payeeId",
+          r.unit_code as "unitCode", u.path as "unitPath", p.kind as "payeeKind", r.amount::int8 as "amount",
+          r.paid_amount::int8 as "paidAmount", r.status as "status", r.category as "category",
+          r.payer_ref as "payerRef", r.payer_name as "payerName", r.payer_group as "payerGroup",
+          r.household_code as "householdCode"
+        from payment_requests r
+        join payees p on p.id = r.payee_id
+        join units u on u.code = p.unit_code
+        where r.reference in (select jsonb_array_elements_text(${JSON.stringify(references)}::jsonb))
+        order by r.id for update of r`,
+  );
+  return rows.map((r) => ({ ...r, amount: Number(r.amount), paidAmount: Number(r.paidAmount) }));
+}
+
+export type RequestPaymentWrite = { id: string; paidAmount: number; status: PaymentRequestStatus };
+
+/**
+ * Writes payments computed on requests locked by `lockRequestsByReferences` — each request's new paid
+ * amount and status, and the status events in the order given — in one statement: what
+ * `applyPaymentToRequest` writes, for a batch.
+ */
+export async function writeRequestPayments(
+  tx: DbOrTx,
+  writes: RequestPaymentWrite[],
+  events: StatusEvent[],
+): Promise<void> {
+  if (writes.length === 0 && events.length === 0) return;
+  const byId = [...writes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  await tx.execute(
+    sql`with w as (
+          select * from jsonb_to_recordset(${JSON.stringify(byId)}::jsonb) as w(id uuid, "paidAmount" bigint, status text)
+        ), updated as (
+          update payment_requests r set paid_amount = w."paidAmount", status = w.status, updated_at = now()
+          from w where r.id = w.id
+          returning 1
+        ), events as (
+          insert into payment_request_events (payment_request_id, from_status, to_status, actor, source, paid_amount)
+          select e."paymentRequestId", e."fromStatus", e."toStatus", e.actor, e.source, e."paidAmount"
+          from jsonb_to_recordset(${JSON.stringify(events.map((e, n) => ({ ...e, n })))}::jsonb)
+            as e("paymentRequestId" uuid, "fromStatus" text, "toStatus" text, actor text, source text,
+                 "paidAmount" bigint, n int)
+          order by e.n
+          returning 1
+        )
+        select (select count(*) from updated) as updated, (select count(*) from events) as events`,
+  );
+}
+
 /** Locks a request for a decision that depends on its status (cash, cancel): read it again under the lock. */
 export async function getPaymentRequestForUpdate(tx: InTx, id: string): Promise<PaymentRequest | undefined> {
   if (!isUuid(id)) return undefined;

@@ -3,7 +3,13 @@ import { sql } from 'drizzle-orm';
 import { type Db, type DbOrTx, queryRows } from '../db/client.js';
 import { type NewAllocationEvent, recordAllocationEvent, recordAllocationEvents } from '../events/store.js';
 import { type PaymentFact, recordPaymentFacts } from '../metrics/facts.js';
-import { deriveStatus, type PaymentRequestStatus } from '../payment-requests/status.js';
+import { deriveStatus } from '../payment-requests/status.js';
+import {
+  lockRequestsByReferences,
+  type RequestPaymentWrite,
+  type StatusEvent,
+  writeRequestPayments,
+} from '../payment-requests/store.js';
 import { channelOf, decideMatch, excessOf, paymentOutcome, type TransactionOutcome } from './match.js';
 import { pgArray } from './record.js';
 
@@ -64,23 +70,6 @@ export async function matchTransaction(
     return outcomes.get(transactionId);
   });
 }
-
-type RequestRow = {
-  id: string;
-  reference: string;
-  payee_id: string;
-  unit_code: string;
-  amount: number;
-  paid_amount: number;
-  status: PaymentRequestStatus;
-  category: string;
-  payer_ref: string | null;
-  payer_name: string | null;
-  payer_group: string | null;
-  household_code: string | null;
-  unit_path: string;
-  payee_kind: string;
-};
 
 type PayeeRow = {
   id: string;
@@ -158,20 +147,7 @@ export async function matchTransactions(
 
   const codes = [...new Set(todo.flatMap((t) => pgArray(t.reference_codes)))];
   const accounts = [...new Set(todo.filter((t) => t.direction === 'in').map((t) => t.account_number))];
-  const requests =
-    codes.length === 0
-      ? []
-      : await queryRows<RequestRow>(
-          tx,
-          sql`select r.id::text as id, r.reference, r.payee_id::text as payee_id, r.unit_code, r.amount::int8 as amount,
-                r.paid_amount::int8 as paid_amount, r.status, r.category, r.payer_ref, r.payer_name, r.payer_group,
-                r.household_code, u.path as unit_path, p.kind as payee_kind
-              from payment_requests r
-              join payees p on p.id = r.payee_id
-              join units u on u.code = p.unit_code
-              where r.reference in (select jsonb_array_elements_text(${JSON.stringify(codes)}::jsonb))
-              order by r.id for update of r`,
-        );
+  const requests = await lockRequestsByReferences(tx, codes);
   const payeeRows =
     accounts.length === 0
       ? []
@@ -184,18 +160,10 @@ export async function matchTransactions(
               where p.account_number in (select account from a) or p.virtual_account in (select account from a)`,
         );
   // The requests as they stand under their locks, changed as each payment is applied in turn.
-  const requestByCode = new Map(
-    requests.map((r) => [r.reference, { ...r, amount: Number(r.amount), paidAmount: Number(r.paid_amount) }]),
-  );
+  const requestByCode = new Map(requests.map((r) => [r.reference, { ...r }]));
 
-  const requestWrites = new Map<string, { id: string; paid_amount: number; status: string }>();
-  const statusEvents: {
-    payment_request_id: string;
-    from_status: string;
-    to_status: string;
-    source: string;
-    paid_amount: number;
-  }[] = [];
+  const requestWrites = new Map<string, RequestPaymentWrite>();
+  const statusEvents: StatusEvent[] = [];
   const allocationsToInsert: NewAllocationEvent[] = [];
   const facts: PaymentFact[] = [];
   const updates: TransactionUpdate[] = [];
@@ -213,7 +181,7 @@ export async function matchTransactions(
       { direction: t.direction, amount: t.amount, ignoreReason: t.ignore_reason },
       request && {
         id: request.id,
-        payeeId: request.payee_id,
+        payeeId: request.payeeId,
         amount: request.amount,
         paidAmount: request.paidAmount,
         status: request.status,
@@ -280,14 +248,15 @@ export async function matchTransactions(
         const before = { status: r.status, paidAmount: r.paidAmount };
         r.paidAmount += t.amount;
         r.status = deriveStatus(before.status, r.amount, r.paidAmount);
-        requestWrites.set(r.id, { id: r.id, paid_amount: r.paidAmount, status: r.status });
+        requestWrites.set(r.id, { id: r.id, paidAmount: r.paidAmount, status: r.status });
         if (r.status !== before.status) {
           statusEvents.push({
-            payment_request_id: r.id,
-            from_status: before.status,
-            to_status: r.status,
+            paymentRequestId: r.id,
+            fromStatus: before.status,
+            toStatus: r.status,
+            actor: MATCHER_ACTOR,
             source: `transaction:${t.id}`,
-            paid_amount: r.paidAmount,
+            paidAmount: r.paidAmount,
           });
         }
         let status: TransactionOutcome;
@@ -314,16 +283,16 @@ export async function matchTransactions(
           transactionId: t.id,
           kind: 'request',
           paymentRequestId: r.id,
-          payeeId: r.payee_id,
+          payeeId: r.payeeId,
           amount: t.amount,
           refundDue: !countsAsPayment,
           channel,
           paymentRequest: {
             id: r.id,
             reference: r.reference,
-            payerRef: r.payer_ref,
-            payerName: r.payer_name,
-            payerGroup: r.payer_group,
+            payerRef: r.payerRef,
+            payerName: r.payerName,
+            payerGroup: r.payerGroup,
             category: r.category,
           },
           occurredAt: bookedAt,
@@ -334,11 +303,11 @@ export async function matchTransactions(
             count: 1,
             value: t.amount,
             occurredAt: bookedAt,
-            unitCode: r.unit_code,
-            payeeId: r.payee_id,
-            payeeKind: r.payee_kind,
+            unitCode: r.unitCode,
+            payeeId: r.payeeId,
+            payeeKind: r.payeeKind,
             category: r.category,
-            payerKey: r.household_code ?? r.payer_ref ?? t.counterparty_account ?? null,
+            payerKey: r.householdCode ?? r.payerRef ?? t.counterparty_account ?? null,
           });
         }
         updates.push({
@@ -348,9 +317,9 @@ export async function matchTransactions(
           refund_amount: refundAmount,
           allocated_amount: t.amount,
           set_payee: true,
-          payee_id: r.payee_id,
-          unit_code: r.unit_code,
-          unit_path: r.unit_path,
+          payee_id: r.payeeId,
+          unit_code: r.unitCode,
+          unit_path: r.unitPath,
         });
         outcomes.set(t.id, status);
         break;
@@ -359,26 +328,7 @@ export async function matchTransactions(
   }
 
   // Writes, in the order every writer takes these locks: requests, allocations and payee events, rollups.
-  if (requestWrites.size > 0) {
-    const writes = [...requestWrites.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    await tx.execute(
-      sql`with w as (
-            select * from jsonb_to_recordset(${JSON.stringify(writes)}::jsonb) as w(id uuid, paid_amount bigint, status text)
-          ), updated as (
-            update payment_requests r set paid_amount = w.paid_amount, status = w.status, updated_at = now()
-            from w where r.id = w.id
-            returning 1
-          ), events as (
-            insert into payment_request_events (payment_request_id, from_status, to_status, actor, source, paid_amount)
-            select e.payment_request_id, e.from_status, e.to_status, ${MATCHER_ACTOR}, e.source, e.paid_amount
-            from jsonb_to_recordset(${JSON.stringify(statusEvents.map((e, n) => ({ ...e, n })))}::jsonb)
-              as e(payment_request_id uuid, from_status text, to_status text, source text, paid_amount bigint, n int)
-            order by e.n
-            returning 1
-          )
-          select (select count(*) from updated) as updated, (select count(*) from events) as events`,
-    );
-  }
+  await writeRequestPayments(tx, [...requestWrites.values()], statusEvents);
   await insertAllocations(tx, allocationsToInsert, MATCHER_ACTOR);
   await recordPaymentFacts(tx, facts);
   await tx.execute(
