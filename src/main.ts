@@ -1,9 +1,8 @@
 import { serve } from '@hono/node-server';
-import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { runMigrations } from './db/migrate.js';
 import { applyDemoSecrets } from './demo/secrets.js';
-import { type DemoHistory, seedDemoIfEmpty, startDemoHistory } from './demo/seed.js';
+import type { DemoHistory } from './demo/seed.js';
 import { closeDeps, createDeps, createLogger } from './deps.js';
 import { startBackground } from './jobs/registry.js';
 
@@ -24,14 +23,17 @@ async function main() {
   if (config.DEMO) {
     // The commune is written before the app listens (a few seconds); its payments are played once it
     // listens (below).
+    const { seedDemoIfEmpty } = await import('./demo/seed.js');
     await seedDemoIfEmpty(deps);
     // Unset provider secrets get generated demo ones, so the demo can take callbacks (src/demo/secrets.ts).
     await applyDemoSecrets(deps);
   }
   await startBackground(deps, config.ROLE);
 
+  // A worker never loads the HTTP app (routes, OpenAPI schemas, pages): tens of MB it would not use.
+  const createApp = config.ROLE === 'worker' ? undefined : (await import('./app.js')).createApp;
   const server =
-    config.ROLE === 'worker'
+    createApp === undefined
       ? undefined
       : serve({ fetch: createApp(deps).fetch, port: config.PORT, hostname: config.HOST }, (info) =>
           logger.info(
@@ -44,7 +46,7 @@ async function main() {
   // next start if interrupted. Only a process that serves and works: several API processes would each
   // play it.
   let history: DemoHistory | undefined;
-  if (config.DEMO && config.ROLE === 'all') history = startDemoHistory(deps);
+  if (config.DEMO && config.ROLE === 'all') history = (await import('./demo/seed.js')).startDemoHistory(deps);
 
   if (server) {
     // Longer than a load balancer's idle timeout (60 s is common), and than the embedded database's longest

@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import type { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
@@ -15,6 +14,7 @@ const MIGRATION_LOCK = 7_340_211;
 /** Applies the committed drizzle-kit migrations. Safe to run from several processes at once. */
 export async function runMigrations(database: Database, url?: string): Promise<void> {
   if (database.kind === 'pglite') {
+    const { migrate: migratePglite } = await import('drizzle-orm/pglite/migrator');
     await migratePglite(database.db as unknown as ReturnType<typeof drizzlePglite>, { migrationsFolder });
     return;
   }
