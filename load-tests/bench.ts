@@ -511,7 +511,9 @@ async function main() {
       results.notes.push(
         `metrics data: ${m.facts.toLocaleString('en-US')} payments' worth of rollups written directly with generate_series ` +
           `(${shape.communes} communes × 10 hamlets, ${shape.days} days; ${m.rows.payment.toLocaleString('en-US')} payment_rollups, ` +
+          `${m.rows.paymentMonth.toLocaleString('en-US')} payment_month_rollups, ` +
           `${m.rows.payer.toLocaleString('en-US')} payer_rollups, ${m.rows.payerMonth.toLocaleString('en-US')} payer_month_rollups, ` +
+          `${m.rows.payerScope.toLocaleString('en-US')} payer_scope_rollups, ${m.rows.payerTally.toLocaleString('en-US')} payer_tallies, ` +
           `${m.rows.payee.toLocaleString('en-US')} payee_rollups rows), not by real payments`,
       );
       const admin = apiClient(base, adminKey);

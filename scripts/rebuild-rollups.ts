@@ -28,7 +28,9 @@ try {
     const summary = await rebuildRollups(database.db);
     console.error(
       `rollups rebuilt from ${summary.sources.join(', ') || 'no sources'}: ${summary.payments} payment rows, ` +
-        `${summary.payers} payer rows, ${summary.payerMonths} payer-month rows, ${summary.payees} payee rows (${Math.round(performance.now() - started)} ms)`,
+        `${summary.paymentMonths} payment-month rows, ${summary.payers} payer rows, ${summary.payerMonths} payer-month rows, ` +
+        `${summary.payees} payee rows, ${summary.payerScopes} payer-scope rows, ${summary.payerTallies} payer tallies ` +
+        `(${Math.round(performance.now() - started)} ms)`,
     );
   }
 } finally {

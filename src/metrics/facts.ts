@@ -35,11 +35,69 @@ export class UnknownFactUnitError extends Error {
 }
 
 /**
- * Applies a payment fact to the rollups (payment_rollups, payer_rollups, payer_month_rollups,
- * payee_rollups), inside the
- * caller's transaction: the caller's commit stores the money and its metrics together or neither.
+ * The CTEs that move payment_month_rollups, payer_scope_rollups and payer_tallies by the facts of a CTE
+ * `f` (day, month, unit_code, unit_path, category, channel, payer_key, count, value), each table's rows
+ * upserted in key order. A payer counts in every scope on its unit's path (the unit and each unit above),
+ * in the month under its category and under '' (all categories), and in the year under ''. The tallies move
+ * by the scope rows that crossed 0: the row's old count is its new count less what this statement added.
+ */
+const monthAndScopeCtes = sql`
+      payment_months as (
+        insert into payment_month_rollups (month, unit_code, unit_path, category, channel, count, value)
+        select month, unit_code, unit_path, category, channel, sum(count), sum(value)
+        from f group by unit_code, month, category, channel, unit_path
+        order by unit_code, month, category, channel
+        on conflict (unit_code, month, category, channel) do update
+          set count = payment_month_rollups.count + excluded.count,
+              value = payment_month_rollups.value + excluded.value
+        returning 1
+      ),
+      scope_facts as (
+        select s.code as unit_code, p.period, f.channel = 'cash' as cash, p.category, f.payer_key,
+               sum(f.count)::bigint as count
+        from f
+        cross join lateral unnest(string_to_array(trim(both '/' from f.unit_path), '/')) s(code)
+        cross join lateral (values (to_char(f.month, 'YYYY-MM'), f.category), (to_char(f.month, 'YYYY-MM'), ''),
+                                   (to_char(f.month, 'YYYY'), '')) p(period, category)
+        where f.payer_key is not null and f.count <> 0
+        group by 1, 2, 3, 4, 5
+        having sum(f.count) <> 0
+      ),
+      scopes as (
+        insert into payer_scope_rollups (unit_code, period, cash, category, payer_key, count, household)
+        select sf.unit_code, sf.period, sf.cash, sf.category, sf.payer_key, sf.count,
+               exists (select 1 from households h where h.code = sf.payer_key)
+        from scope_facts sf
+        order by sf.unit_code, sf.period, sf.cash, sf.category, sf.payer_key
+        on conflict (unit_code, period, cash, category, payer_key) do update
+          set count = payer_scope_rollups.count + excluded.count
+        returning unit_code, period, cash, category, payer_key, count, household
+      ),
+      tally_moves as (
+        select s.unit_code, s.period, s.cash, s.category, m.payers,
+               case when s.household and not s.cash then m.payers else 0 end as adopters
+        from scopes s join scope_facts sf using (unit_code, period, cash, category, payer_key)
+        cross join lateral (select case when s.count > 0 and s.count - sf.count <= 0 then 1
+                                        when s.count <= 0 and s.count - sf.count > 0 then -1
+                                        else 0 end as payers) m
+        where m.payers <> 0
+      ),
+      tallies as (
+        insert into payer_tallies (unit_code, period, cash, category, payers, adopters)
+        select unit_code, period, cash, category, sum(payers), sum(adopters)
+        from tally_moves group by unit_code, period, cash, category
+        order by unit_code, period, cash, category
+        on conflict (unit_code, period, cash, category) do update
+          set payers = payer_tallies.payers + excluded.payers, adopters = payer_tallies.adopters + excluded.adopters
+        returning 1
+      )`;
+
+/**
+ * Applies a payment fact to the rollups (payment_rollups, payment_month_rollups, payer_rollups,
+ * payer_month_rollups, payee_rollups, payer_scope_rollups, payer_tallies), inside the caller's
+ * transaction: the caller's commit stores the money and its metrics together or neither.
  *
- * One statement with four upserts, always in the same table order, so concurrent callers lock rollup
+ * One statement of upserts, always in the same table order, so concurrent callers lock rollup
  * rows in one order. An unknown unit throws (and so rolls the caller back) rather than losing the fact.
  */
 export async function recordPaymentFact(db: DbOrTx, fact: PaymentFact): Promise<void> {
@@ -52,6 +110,12 @@ export async function recordPaymentFact(db: DbOrTx, fact: PaymentFact): Promise<
     db,
     sql`
       with u as (select code, path from units where code = ${fact.unitCode}),
+      f as (
+        select ${day}::date as day, ${month}::date as month, u.code as unit_code, u.path as unit_path,
+               ${fact.category}::text as category, ${fact.channel}::text as channel,
+               ${fact.payerKey}::text as payer_key, ${fact.count}::bigint as count, ${fact.value}::bigint as value
+        from u
+      ),
       payments as (
         insert into payment_rollups (day, unit_code, unit_path, payee_kind, category, channel, count, value)
         select ${day}::date, u.code, u.path, ${fact.payeeKind}, ${fact.category}, ${fact.channel},
@@ -88,25 +152,39 @@ export async function recordPaymentFact(db: DbOrTx, fact: PaymentFact): Promise<
         on conflict (payee_id, day, channel) do update
           set count = payee_rollups.count + excluded.count, value = payee_rollups.value + excluded.value
         returning 1
-      )
+      ),
+      ${monthAndScopeCtes}
       select (select count(*) from u)::int as units,
              (select count(*) from payments)::int as p,
+             (select count(*) from payment_months)::int as pm,
              (select count(*) from payers)::int as r,
              (select count(*) from payer_months)::int as m,
-             (select count(*) from payees)::int as e`,
+             (select count(*) from payees)::int as e,
+             (select count(*) from tallies)::int as t`,
   );
   if (!row || row.units === 0) throw new UnknownFactUnitError(fact.unitCode);
   if (fact.count < 0 && fact.payerKey !== null) {
     // The payer's last payment in this slice was undone: they are no longer a payer there. Only an exact
     // 0 goes: the net count is a sum, so the rows left do not depend on the order facts arrived in.
+    // One statement for the three payer tables (the scope rows of every unit on the fact's path).
     await db.execute(sql`
-      delete from payer_rollups
-      where unit_code = ${fact.unitCode} and day = ${day}::date and category = ${fact.category}
-        and channel = ${fact.channel} and payer_key = ${fact.payerKey} and count = 0`);
-    await db.execute(sql`
-      delete from payer_month_rollups
-      where unit_code = ${fact.unitCode} and month = ${month}::date and category = ${fact.category}
-        and channel = ${fact.channel} and payer_key = ${fact.payerKey} and count = 0`);
+      with payers as (
+        delete from payer_rollups
+        where unit_code = ${fact.unitCode} and day = ${day}::date and category = ${fact.category}
+          and channel = ${fact.channel} and payer_key = ${fact.payerKey} and count = 0
+        returning 1
+      ),
+      payer_months as (
+        delete from payer_month_rollups
+        where unit_code = ${fact.unitCode} and month = ${month}::date and category = ${fact.category}
+          and channel = ${fact.channel} and payer_key = ${fact.payerKey} and count = 0
+        returning 1
+      )
+      delete from payer_scope_rollups
+      where unit_code = any(string_to_array(trim(both '/' from (select path from units where code = ${fact.unitCode})), '/'))
+        and cash = ${fact.channel === 'cash'} and payer_key = ${fact.payerKey} and count = 0
+        and ((period = ${month.slice(0, 7)} and category in (${fact.category}, ''))
+             or (period = ${month.slice(0, 4)} and category = ''))`);
   }
 }
 
@@ -188,11 +266,14 @@ export async function recordPaymentFacts(db: DbOrTx, facts: PaymentFact[]): Prom
         on conflict (payee_id, day, channel) do update
           set count = payee_rollups.count + excluded.count, value = payee_rollups.value + excluded.value
         returning 1
-      )
+      ),
+      ${monthAndScopeCtes}
       select (select count(*) from payments)::int as p,
+             (select count(*) from payment_months)::int as pm,
              (select count(*) from payers)::int as r,
              (select count(*) from payer_months)::int as m,
              (select count(*) from payees)::int as e,
+             (select count(*) from tallies)::int as t,
              (select coalesce(jsonb_agg(distinct unit_code), '[]'::jsonb) from f) as found`,
   );
   // A fact of an unknown unit would be lost: throw, so the caller's transaction rolls back.
@@ -200,4 +281,34 @@ export async function recordPaymentFacts(db: DbOrTx, facts: PaymentFact[]): Prom
   const known = new Set<string>(typeof found === 'string' ? JSON.parse(found) : found);
   const missing = units.find((u) => !known.has(u));
   if (missing !== undefined) throw new UnknownFactUnitError(missing);
+}
+
+/**
+ * A household registered after payments under its code were recorded (a payer reference that is the new
+ * household's code) makes that payer an adopter, as a read that joins the households would count it: its
+ * scope rows are marked, and the cashless tallies where it is a payer gain an adopter. In the same table
+ * and key order as the fact writers. Called with the codes of the households just created.
+ */
+export async function noteHouseholds(db: DbOrTx, codes: string[]): Promise<void> {
+  if (codes.length === 0) return;
+  await db.execute(sql`
+    with locked as (
+      select unit_code, period, cash, category, payer_key from payer_scope_rollups
+      where payer_key in (select jsonb_array_elements_text(${JSON.stringify(codes)}::jsonb)) and not household
+      order by unit_code, period, cash, category, payer_key
+      for update
+    ),
+    marked as (
+      update payer_scope_rollups r set household = true
+      from locked l
+      where (r.unit_code, r.period, r.cash, r.category, r.payer_key) = (l.unit_code, l.period, l.cash, l.category, l.payer_key)
+      returning r.unit_code, r.period, r.cash, r.category, r.count
+    )
+    insert into payer_tallies (unit_code, period, cash, category, payers, adopters)
+    select unit_code, period, cash, category, 0, count(*) from marked
+    where count > 0 and not cash
+    group by unit_code, period, cash, category
+    order by unit_code, period, cash, category
+    on conflict (unit_code, period, cash, category) do update
+      set adopters = payer_tallies.adopters + excluded.adopters`);
 }

@@ -1,28 +1,44 @@
 import { sql } from 'drizzle-orm';
 import { type DbOrTx, queryRows } from '../db/client.js';
-import { units } from '../units/tables.js';
+import { households, units } from '../units/tables.js';
 import { vnDay } from './day.js';
 import { type PaymentFact, UnknownFactUnitError } from './facts.js';
 import { type FactSource, factSources } from './sources.js';
-import { payeeRollups, payerMonthRollups, payerRollups, paymentRollups } from './tables.js';
+import {
+  payeeRollups,
+  payerMonthRollups,
+  payerRollups,
+  payerScopeRollups,
+  payerTallies,
+  paymentMonthRollups,
+  paymentRollups,
+} from './tables.js';
 
 /*
  * The rollups are a pure function of the payment facts: each row is the sum of its facts. So the
  * rollups kept incrementally by recordPaymentFact and the rollups recomputed from the source tables
  * must be equal, row for row, except for rows that sum to nothing (a payment and its undo), which the
- * incremental path may leave behind and which are ignored on both sides.
+ * incremental path may leave behind and which are ignored on both sides. payer_tallies are a function
+ * of payer_scope_rollups and the households (a row above 0 is a payer there, an adopter when cashless and
+ * a household's code).
  */
 
 type PaymentRow = typeof paymentRollups.$inferInsert;
 type PayerRow = typeof payerRollups.$inferInsert;
 type PayeeRow = typeof payeeRollups.$inferInsert;
 type PayerMonthRow = typeof payerMonthRollups.$inferInsert;
+type PaymentMonthRow = typeof paymentMonthRollups.$inferInsert;
+type PayerScopeRow = typeof payerScopeRollups.$inferInsert;
+type PayerTallyRow = typeof payerTallies.$inferInsert;
 
 export type RollupSet = {
   payments: Map<string, PaymentRow>;
+  paymentMonths: Map<string, PaymentMonthRow>;
   payers: Map<string, PayerRow>;
   payerMonths: Map<string, PayerMonthRow>;
   payees: Map<string, PayeeRow>;
+  payerScopes: Map<string, PayerScopeRow>;
+  payerTallies: Map<string, PayerTallyRow>;
 };
 
 const sep = '\u001f';
@@ -35,15 +51,28 @@ export const payerMonthKey = (
 ) => [r.month, r.unitCode, r.category, r.channel, r.payerKey].join(sep);
 export const payeeKey = (r: Pick<PayeeRow, 'day' | 'payeeId' | 'channel'>) =>
   [r.day, r.payeeId, r.channel].join(sep);
+export const paymentMonthKey = (r: Pick<PaymentMonthRow, 'month' | 'unitCode' | 'category' | 'channel'>) =>
+  [r.month, r.unitCode, r.category, r.channel].join(sep);
+export const payerScopeKey = (
+  r: Pick<PayerScopeRow, 'unitCode' | 'period' | 'cash' | 'category' | 'payerKey'>,
+) => [r.unitCode, r.period, String(r.cash), r.category, r.payerKey].join(sep);
+export const payerTallyKey = (r: Pick<PayerTallyRow, 'unitCode' | 'period' | 'cash' | 'category'>) =>
+  [r.unitCode, r.period, String(r.cash), r.category].join(sep);
 
 const emptySet = (): RollupSet => ({
   payments: new Map(),
+  paymentMonths: new Map(),
   payers: new Map(),
   payerMonths: new Map(),
   payees: new Map(),
+  payerScopes: new Map(),
+  payerTallies: new Map(),
 });
 
-/** Sums facts into rollup rows the way recordPaymentFact does, one fact at a time. */
+/**
+ * Sums facts into rollup rows the way recordPaymentFact does, one fact at a time. Scope rows are made
+ * with household false: `withTallies` marks them and counts the tallies once all facts are in.
+ */
 export function aggregateFacts(
   facts: Iterable<PaymentFact>,
   unitPaths: ReadonlyMap<string, string>,
@@ -59,12 +88,18 @@ export function aggregateFacts(
     p.count += f.count;
     p.value += f.value;
     into.payments.set(pk, p);
+    const month = `${day.slice(0, 7)}-01`;
+    const monthBase = { month, unitCode: f.unitCode, unitPath, category: f.category, channel: f.channel };
+    const qk = paymentMonthKey(monthBase);
+    const q = into.paymentMonths.get(qk) ?? { ...monthBase, count: 0, value: 0 };
+    q.count += f.count;
+    q.value += f.value;
+    into.paymentMonths.set(qk, q);
     if (f.payerKey !== null && f.count !== 0) {
       const rk = payerKey({ ...base, payerKey: f.payerKey });
       const r = into.payers.get(rk) ?? { ...base, payerKey: f.payerKey, count: 0 };
       r.count += f.count;
       into.payers.set(rk, r);
-      const month = `${day.slice(0, 7)}-01`;
       const perMonth = {
         month,
         unitCode: f.unitCode,
@@ -77,6 +112,22 @@ export function aggregateFacts(
       const m = into.payerMonths.get(mk) ?? { ...perMonth, count: 0 };
       m.count += f.count;
       into.payerMonths.set(mk, m);
+      const cash = f.channel === 'cash';
+      const scopes = unitPath.split('/').filter((code) => code !== '');
+      const periods = [
+        { period: day.slice(0, 7), category: f.category },
+        { period: day.slice(0, 7), category: '' },
+        { period: day.slice(0, 4), category: '' },
+      ];
+      for (const unitCode of scopes) {
+        for (const { period, category } of periods) {
+          const scope = { unitCode, period, cash, category, payerKey: f.payerKey };
+          const sk = payerScopeKey(scope);
+          const sr = into.payerScopes.get(sk) ?? { ...scope, count: 0, household: false };
+          sr.count += f.count;
+          into.payerScopes.set(sk, sr);
+        }
+      }
     }
     const ek = payeeKey({ day, payeeId: f.payeeId, channel: f.channel });
     const e = into.payees.get(ek) ?? { day, payeeId: f.payeeId, channel: f.channel, count: 0, value: 0 };
@@ -93,10 +144,29 @@ function withoutEmpty(set: RollupSet): RollupSet {
     new Map([...m].filter(([, r]) => r.count !== 0 || (r.value ?? 0) !== 0));
   return {
     payments: keep(set.payments),
+    paymentMonths: keep(set.paymentMonths),
     payers: keep(set.payers),
     payerMonths: keep(set.payerMonths),
     payees: keep(set.payees),
+    payerScopes: keep(set.payerScopes),
+    payerTallies: new Map([...set.payerTallies].filter(([, t]) => t.payers !== 0 || t.adopters !== 0)),
   };
+}
+
+/** Marks the scope rows of household payers and counts the tallies: a row above 0 is one payer there. */
+function withTallies(set: RollupSet, householdCodes: ReadonlySet<string>): RollupSet {
+  const tallies = new Map<string, PayerTallyRow>();
+  for (const r of set.payerScopes.values()) {
+    r.household = householdCodes.has(r.payerKey);
+    if (r.count <= 0) continue;
+    const key = { unitCode: r.unitCode, period: r.period, cash: r.cash, category: r.category };
+    const tk = payerTallyKey(key);
+    const t = tallies.get(tk) ?? { ...key, payers: 0, adopters: 0 };
+    t.payers += 1;
+    if (r.household && !r.cash) t.adopters += 1;
+    tallies.set(tk, t);
+  }
+  return { ...set, payerTallies: tallies };
 }
 
 async function unitPathsOf(db: DbOrTx): Promise<Map<string, string>> {
@@ -123,7 +193,10 @@ export async function computeRollups(db: DbOrTx, sources?: FactSource[]): Promis
       aggregateFacts(facts as Iterable<PaymentFact>, unitPaths, set);
     }
   }
-  return withoutEmpty(set);
+  const householdCodes = new Set(
+    (await db.select({ code: households.code }).from(households)).map((h) => h.code),
+  );
+  return withoutEmpty(withTallies(set, householdCodes));
 }
 
 /** The rollups as stored, without rows that sum to nothing. */
@@ -151,42 +224,85 @@ export async function readRollups(db: DbOrTx): Promise<RollupSet> {
     sql`select day::text as "day", payee_id::text as "payeeId", channel, count, value
         from payee_rollups where count <> 0 or value <> 0`,
   );
+  const paymentMonths = await queryRows<PaymentMonthRow & Record<string, unknown>>(
+    db,
+    sql`select month::text as "month", unit_code as "unitCode", unit_path as "unitPath", category, channel,
+               count, value
+        from payment_month_rollups where count <> 0 or value <> 0`,
+  );
+  const payerScopes = await queryRows<PayerScopeRow & Record<string, unknown>>(
+    db,
+    sql`select unit_code as "unitCode", period, cash, category, payer_key as "payerKey", count, household
+        from payer_scope_rollups where count <> 0`,
+  );
+  const tallies = await queryRows<PayerTallyRow & Record<string, unknown>>(
+    db,
+    sql`select unit_code as "unitCode", period, cash, category, payers, adopters
+        from payer_tallies where payers <> 0 or adopters <> 0`,
+  );
   return {
     payments: new Map(
       payments.map((r) => [paymentKey(r), { ...r, count: Number(r.count), value: Number(r.value) }]),
+    ),
+    paymentMonths: new Map(
+      paymentMonths.map((r) => [
+        paymentMonthKey(r),
+        { ...r, count: Number(r.count), value: Number(r.value) },
+      ]),
     ),
     payers: new Map(payers.map((r) => [payerKey(r), { ...r, count: Number(r.count) }])),
     payerMonths: new Map(payerMonths.map((r) => [payerMonthKey(r), { ...r, count: Number(r.count) }])),
     payees: new Map(
       payees.map((r) => [payeeKey(r), { ...r, count: Number(r.count), value: Number(r.value) }]),
     ),
+    payerScopes: new Map(
+      payerScopes.map((r) => [payerScopeKey(r), { ...r, count: Number(r.count), household: r.household }]),
+    ),
+    payerTallies: new Map(
+      tallies.map((r) => [
+        payerTallyKey(r),
+        { ...r, payers: Number(r.payers), adopters: Number(r.adopters) },
+      ]),
+    ),
   };
 }
 
 export type RollupDifference = {
-  table: 'payment_rollups' | 'payer_rollups' | 'payer_month_rollups' | 'payee_rollups';
+  table:
+    | 'payment_rollups'
+    | 'payment_month_rollups'
+    | 'payer_rollups'
+    | 'payer_month_rollups'
+    | 'payee_rollups'
+    | 'payer_scope_rollups'
+    | 'payer_tallies';
   key: Record<string, string>;
-  stored: { count: number; value?: number } | null;
-  rebuilt: { count: number; value?: number } | null;
+  /** The row's amounts: count (and value) for most tables, household too for scope rows, payers and adopters for tallies. */
+  stored: Record<string, number | boolean> | null;
+  rebuilt: Record<string, number | boolean> | null;
 };
 
-function diff<T extends { count: number; value?: number }>(
+const countAndValue = (r: { count: number; value?: number }): Record<string, number> =>
+  r.value === undefined ? { count: r.count } : { count: r.count, value: r.value };
+
+function diff<T>(
   table: RollupDifference['table'],
   stored: Map<string, T>,
   rebuilt: Map<string, T>,
   keyOf: (r: T) => Record<string, string>,
+  amountsOf: (r: T) => Record<string, number | boolean>,
 ): RollupDifference[] {
   const out: RollupDifference[] = [];
-  const amounts = (r: T | undefined) =>
-    r ? (r.value === undefined ? { count: r.count } : { count: r.count, value: r.value }) : null;
+  const same = (a: Record<string, number | boolean>, b: Record<string, number | boolean>) =>
+    Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
   for (const [k, s] of stored) {
     const r = rebuilt.get(k);
-    if (!r || r.count !== s.count || (r.value ?? 0) !== (s.value ?? 0)) {
-      out.push({ table, key: keyOf(s), stored: amounts(s), rebuilt: amounts(r) });
+    if (!r || !same(amountsOf(s), amountsOf(r))) {
+      out.push({ table, key: keyOf(s), stored: amountsOf(s), rebuilt: r ? amountsOf(r) : null });
     }
   }
   for (const [k, r] of rebuilt) {
-    if (!stored.has(k)) out.push({ table, key: keyOf(r), stored: null, rebuilt: amounts(r) });
+    if (!stored.has(k)) out.push({ table, key: keyOf(r), stored: null, rebuilt: amountsOf(r) });
   }
   return out;
 }
@@ -203,32 +319,79 @@ export async function compareRollupsWithRebuild(
     const rebuilt = await computeRollups(tx, sources);
     const stored = await readRollups(tx);
     return [
-      ...diff('payment_rollups', stored.payments, rebuilt.payments, (r) => ({
-        day: r.day,
-        unitCode: r.unitCode,
-        payeeKind: r.payeeKind,
-        category: r.category,
-        channel: r.channel,
-      })),
-      ...diff('payer_rollups', stored.payers, rebuilt.payers, (r) => ({
-        day: r.day,
-        unitCode: r.unitCode,
-        category: r.category,
-        channel: r.channel,
-        payerKey: r.payerKey,
-      })),
-      ...diff('payer_month_rollups', stored.payerMonths, rebuilt.payerMonths, (r) => ({
-        month: r.month,
-        unitCode: r.unitCode,
-        category: r.category,
-        channel: r.channel,
-        payerKey: r.payerKey,
-      })),
-      ...diff('payee_rollups', stored.payees, rebuilt.payees, (r) => ({
-        day: r.day,
-        payeeId: r.payeeId,
-        channel: r.channel,
-      })),
+      ...diff(
+        'payment_rollups',
+        stored.payments,
+        rebuilt.payments,
+        (r) => ({
+          day: r.day,
+          unitCode: r.unitCode,
+          payeeKind: r.payeeKind,
+          category: r.category,
+          channel: r.channel,
+        }),
+        countAndValue,
+      ),
+      ...diff(
+        'payment_month_rollups',
+        stored.paymentMonths,
+        rebuilt.paymentMonths,
+        (r) => ({ month: r.month, unitCode: r.unitCode, category: r.category, channel: r.channel }),
+        countAndValue,
+      ),
+      ...diff(
+        'payer_rollups',
+        stored.payers,
+        rebuilt.payers,
+        (r) => ({
+          day: r.day,
+          unitCode: r.unitCode,
+          category: r.category,
+          channel: r.channel,
+          payerKey: r.payerKey,
+        }),
+        countAndValue,
+      ),
+      ...diff(
+        'payer_month_rollups',
+        stored.payerMonths,
+        rebuilt.payerMonths,
+        (r) => ({
+          month: r.month,
+          unitCode: r.unitCode,
+          category: r.category,
+          channel: r.channel,
+          payerKey: r.payerKey,
+        }),
+        countAndValue,
+      ),
+      ...diff(
+        'payee_rollups',
+        stored.payees,
+        rebuilt.payees,
+        (r) => ({ day: r.day, payeeId: r.payeeId, channel: r.channel }),
+        countAndValue,
+      ),
+      ...diff(
+        'payer_scope_rollups',
+        stored.payerScopes,
+        rebuilt.payerScopes,
+        (r) => ({
+          unitCode: r.unitCode,
+          period: r.period,
+          cash: String(r.cash),
+          category: r.category,
+          payerKey: r.payerKey,
+        }),
+        (r) => ({ count: r.count, household: r.household ?? false }),
+      ),
+      ...diff(
+        'payer_tallies',
+        stored.payerTallies,
+        rebuilt.payerTallies,
+        (r) => ({ unitCode: r.unitCode, period: r.period, cash: String(r.cash), category: r.category }),
+        (r) => ({ payers: r.payers, adopters: r.adopters }),
+      ),
     ];
   };
   return db.transaction(run, { isolationLevel: 'repeatable read', accessMode: 'read only' });
@@ -240,9 +403,12 @@ async function insertChunks<T>(rows: T[], insert: (chunk: T[]) => Promise<unknow
 
 export type RebuildSummary = {
   payments: number;
+  paymentMonths: number;
   payers: number;
   payerMonths: number;
   payees: number;
+  payerScopes: number;
+  payerTallies: number;
   sources: string[];
 };
 
@@ -254,22 +420,32 @@ export async function rebuildRollups(db: DbOrTx, sources?: FactSource[]): Promis
   const chosen = sourcesOrDefault(sources);
   return db.transaction(async (tx) => {
     await tx.execute(
-      sql`lock table payment_rollups, payer_rollups, payer_month_rollups, payee_rollups in exclusive mode`,
+      sql`lock table payment_rollups, payment_month_rollups, payer_rollups, payer_month_rollups, payee_rollups,
+                     payer_scope_rollups, payer_tallies in exclusive mode`,
     );
     const set = await computeRollups(tx, chosen);
     await tx.execute(sql`delete from payment_rollups`);
     await tx.execute(sql`delete from payer_rollups`);
     await tx.execute(sql`delete from payer_month_rollups`);
     await tx.execute(sql`delete from payee_rollups`);
+    await tx.execute(sql`delete from payment_month_rollups`);
+    await tx.execute(sql`delete from payer_scope_rollups`);
+    await tx.execute(sql`delete from payer_tallies`);
     await insertChunks([...set.payments.values()], (c) => tx.insert(paymentRollups).values(c));
     await insertChunks([...set.payers.values()], (c) => tx.insert(payerRollups).values(c));
     await insertChunks([...set.payerMonths.values()], (c) => tx.insert(payerMonthRollups).values(c));
     await insertChunks([...set.payees.values()], (c) => tx.insert(payeeRollups).values(c));
+    await insertChunks([...set.paymentMonths.values()], (c) => tx.insert(paymentMonthRollups).values(c));
+    await insertChunks([...set.payerScopes.values()], (c) => tx.insert(payerScopeRollups).values(c));
+    await insertChunks([...set.payerTallies.values()], (c) => tx.insert(payerTallies).values(c));
     return {
       payments: set.payments.size,
+      paymentMonths: set.paymentMonths.size,
       payers: set.payers.size,
       payerMonths: set.payerMonths.size,
       payees: set.payees.size,
+      payerScopes: set.payerScopes.size,
+      payerTallies: set.payerTallies.size,
       sources: chosen.map((s) => s.name),
     };
   });

@@ -50,13 +50,16 @@ export async function cashlessReport(
   groupBy?: GroupBy,
 ): Promise<MetricsResponse> {
   const q = { unitCode: unit.code, unitPath: unit.path, ...period, groupBy };
-  const [figures, householdTotal, market, children, childHouseholds] = await Promise.all([
+  const [figures, householdsOfUnit, market, children, childHouseholds] = await Promise.all([
     cashlessFigures(db, q),
-    householdsUnder(db, unit.path),
+    // By unit, the total is the sum of the children's counts (and the unit's own): one count, not two.
+    groupBy === 'unit' ? Promise.resolve(0) : householdsUnder(db, unit.path),
     marketFigures(db, unit.path, period.from, period.to),
     groupBy === 'unit' ? listChildren(db, unit.code) : Promise.resolve([]),
     groupBy === 'unit' ? householdsByChild(db, unit.path) : Promise.resolve(new Map<string, number>()),
   ]);
+  const householdTotal =
+    groupBy === 'unit' ? [...childHouseholds.values()].reduce((a, b) => a + b, 0) : householdsOfUnit;
   const names = new Map(children.map((c) => [c.code, c.name]));
   names.set(unit.code, unit.name);
   let groups = figures.groups;

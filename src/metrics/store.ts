@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type DbOrTx, queryRows } from '../db/client.js';
 import { countHouseholds, listSubtree } from '../units/store.js';
-import { eachDay, eachMonth, splitByMonths } from './day.js';
+import { addDays, eachDay, eachMonth, monthStart, splitByMonths } from './day.js';
 import { channels } from './facts.js';
 import { emptyTally, type Tally } from './ratio.js';
 import { categories, type GroupBy } from './schema.js';
@@ -56,19 +56,145 @@ export const emptySlice = (): Slice => ({ cashless: emptyTally(), cash: emptyTal
 /**
  * The unit and every unit below it, as one text parameter for `= any(string_to_array(…))`: the rollups are
  * then read through their primary keys (unit_code, day, …), one index range per unit, whatever the number
- * of units (codes are [A-Za-z0-9_-], so ',' cannot appear in one).
+ * of units (codes are [A-Za-z0-9_-], so ',' cannot appear in one). With the codes of its direct children.
  */
-async function subtreeCodes(db: DbOrTx, unitPath: string): Promise<SQL> {
-  const codes = (await listSubtree(db, unitPath)).map((u) => u.code);
-  return sql`any(string_to_array(${codes.join(',')}, ','))`;
+async function subtreeCodes(db: DbOrTx, unitPath: string): Promise<{ all: SQL; children: string[] }> {
+  const subtree = await listSubtree(db, unitPath);
+  const children = subtree.filter(
+    (u) => u.path !== unitPath && !u.path.slice(unitPath.length, -1).includes('/'),
+  );
+  return {
+    all: sql`any(string_to_array(${subtree.map((u) => u.code).join(',')}, ','))`,
+    children: children.map((u) => u.code),
+  };
 }
 
-/** Count, value, distinct payers and adopting households: in total and per group. */
-export async function cashlessFigures(db: DbOrTx, q: MetricsQuery): Promise<CashlessFigures> {
+type PaymentRow = { key: string; cash: boolean; count: number; value: number };
+type PayerRow = { key: string; total: boolean; cash: boolean; payers: number; adopters: number };
+
+/**
+ * The calendar months (YYYY-MM) of [from, to] when the range reads the same as those whole months: the
+ * days of its first and last month outside the range hold no payment and no payer of the subtree. So
+ * "this month so far" is its month (the days after today are empty), and so is a range ending on the last
+ * day a payment was recorded. Undefined when a day outside the range has one.
+ */
+async function wholeMonths(db: DbOrTx, codes: SQL, from: string, to: string): Promise<string[] | undefined> {
+  const first = monthStart(from);
+  const last = addDays(monthStart(to, -1), -1);
+  const outside = [
+    ...(first < from ? [{ from: first, to: addDays(from, -1) }] : []),
+    ...(to < last ? [{ from: addDays(to, 1), to: last }] : []),
+  ];
+  if (outside.length > 0) {
+    const probes = outside.flatMap((d) => [
+      sql`exists (select 1 from payment_rollups where unit_code = ${codes}
+                    and day between ${d.from}::date and ${d.to}::date and (count <> 0 or value <> 0))`,
+      sql`exists (select 1 from payer_rollups where unit_code = ${codes}
+                    and day between ${d.from}::date and ${d.to}::date and count <> 0)`,
+    ]);
+    const [row] = await queryRows<{ found: boolean }>(
+      db,
+      sql`select ${sql.join(probes, sql` or `)} as found`,
+    );
+    if (row?.found) return undefined;
+  }
+  return eachMonth(from, to);
+}
+
+/** Count and value per group and cash/cashless: from the monthly rollups when the range is whole months. */
+function paymentRows(db: DbOrTx, q: MetricsQuery, codes: SQL, months: string[] | undefined) {
+  if (months) {
+    return queryRows<PaymentRow>(
+      db,
+      sql`select ${groupKey(q.groupBy, q.unitPath, sql`month`)} as key, channel = 'cash' as cash,
+                 sum(count)::bigint as count, sum(value)::bigint as value
+          from payment_month_rollups
+          where unit_code = ${codes} and month between ${`${months[0]}-01`}::date and ${`${months.at(-1)}-01`}::date
+          group by 1, 2`,
+    );
+  }
+  return queryRows<PaymentRow>(
+    db,
+    sql`select ${groupKey(q.groupBy, q.unitPath)} as key, channel = 'cash' as cash, sum(count)::bigint as count,
+               sum(value)::bigint as value
+        from payment_rollups
+        where unit_code = ${codes} and day between ${q.from}::date and ${q.to}::date
+        group by 1, 2`,
+  );
+}
+
+/**
+ * Distinct payers and adopters read from payer_tallies, when the range is whole months and the query
+ * asks for figures that are tallied: the total over one month or one calendar year, by category over
+ * one month, by month, by child unit. Undefined otherwise (by channel or day, several months that are
+ * not a year): then the payer sets are counted.
+ */
+async function talliedPayerRows(
+  db: DbOrTx,
+  q: MetricsQuery,
+  months: string[],
+  children: string[],
+): Promise<PayerRow[] | undefined> {
+  const year = months[0]!.slice(0, 4);
+  const period =
+    months.length === 1
+      ? months[0]!
+      : months.length === 12 && months[0] === `${year}-01` && months[11] === `${year}-12`
+        ? year
+        : undefined;
+  if (period === undefined) return undefined;
+  const read = (where: SQL, key: SQL, total: boolean) =>
+    sql`select ${key} as key, ${sql.raw(String(total))} as total, cash, payers::int as payers, adopters::int as adopters
+        from payer_tallies where ${where} and payers <> 0`;
+  const total = read(sql`unit_code = ${q.unitCode} and period = ${period} and category = ''`, sql`''`, true);
+  const parts: SQL[] = [total];
+  switch (q.groupBy) {
+    case undefined:
+      break;
+    case 'category':
+      if (months.length !== 1) return undefined;
+      parts.push(
+        read(sql`unit_code = ${q.unitCode} and period = ${period} and category <> ''`, sql`category`, false),
+      );
+      break;
+    case 'month':
+      parts.push(
+        read(
+          sql`unit_code = ${q.unitCode} and period = any(string_to_array(${months.join(',')}, ',')) and category = ''`,
+          sql`period`,
+          false,
+        ),
+      );
+      break;
+    case 'unit':
+      if (children.length > 0)
+        parts.push(
+          read(
+            sql`unit_code = any(string_to_array(${children.join(',')}, ',')) and period = ${period} and category = ''`,
+            sql`unit_code`,
+            false,
+          ),
+        );
+      break;
+    default:
+      return undefined;
+  }
+  const [rows, own] = await Promise.all([
+    queryRows<PayerRow>(db, sql.join(parts, sql` union all `)),
+    // By unit, payers counted on the unit itself (not in any child) are their own group, '': that set is
+    // the unit's own rows only, counted as a set.
+    q.groupBy === 'unit' ? payerSetRows(db, { ...q, groupBy: undefined }, sql`${q.unitCode}`) : [],
+  ]);
+  return [...rows, ...own.map((r) => ({ ...r, total: false }))];
+}
+
+/**
+ * Distinct payers per group and in total, counted from the payer sets (a payer in two groups counts once
+ * in the total); a payer is an adopter when its key is a household's code. Whole months are read from
+ * the monthly set (not when grouping by day), edge days from the daily one.
+ */
+function payerSetRows(db: DbOrTx, q: MetricsQuery, codes: SQL): Promise<PayerRow[]> {
   const key = groupKey(q.groupBy, q.unitPath);
-  const codes = await subtreeCodes(db, q.unitPath);
-  const inRange = sql`unit_code = ${codes} and day between ${q.from}::date and ${q.to}::date`;
-  // The payer set: whole months from the monthly table (not when grouping by day), edge days from the daily one.
   const split: ReturnType<typeof splitByMonths> =
     q.groupBy === 'day' ? { days: [{ from: q.from, to: q.to }] } : splitByMonths(q.from, q.to);
   const payerRows = [
@@ -86,43 +212,50 @@ export async function cashlessFigures(db: DbOrTx, q: MetricsQuery): Promise<Cash
                  where unit_code = ${codes} and day between ${d.from}::date and ${d.to}::date and count > 0`,
     ),
   ];
+  // Without a groupBy only the total is asked for: one DISTINCT and one households join. With one, the
+  // households are joined once, on the distinct (group, cash, payer) sets, and the total set is taken from
+  // those. Measured with EXPLAIN ANALYZE on the bench's 10M payments (a commune's month): the query
+  // without a groupBy took a third of the time of the previous form, which built the per-group sets and
+  // hashed the households twice.
+  return q.groupBy
+    ? queryRows<PayerRow>(
+        db,
+        sql`with k as materialized (
+              select s.key, s.cash, s.payer_key, h.code is not null as household
+              from (select distinct key, cash, payer_key from (${sql.join(payerRows, sql` union all `)}) s) s
+              left join households h on h.code = s.payer_key
+            )
+            select key, false as total, cash, count(*)::int as payers,
+                   count(*) filter (where household)::int as adopters
+            from k
+            group by key, cash
+            union all
+            select '', true, cash, count(*)::int, count(*) filter (where household)::int
+            from (select distinct cash, payer_key, household from k) t
+            group by cash`,
+      )
+    : queryRows<PayerRow>(
+        db,
+        sql`select '' as key, true as total, t.cash, count(*)::int as payers, count(h.code)::int as adopters
+            from (select distinct cash, payer_key from (${sql.join(payerRows, sql` union all `)}) s) t
+            left join households h on h.code = t.payer_key
+            group by t.cash`,
+      );
+}
+
+/**
+ * Count, value, distinct payers and adopting households: in total and per group. A range of whole months
+ * (see wholeMonths) reads the monthly rollups and, where tallied, payer_tallies: a few index lookups
+ * whatever the number of payers. Otherwise the daily rollups and the payer sets. Both give the same figures.
+ */
+export async function cashlessFigures(db: DbOrTx, q: MetricsQuery): Promise<CashlessFigures> {
+  const codes = await subtreeCodes(db, q.unitPath);
+  const months = q.groupBy === 'day' ? undefined : await wholeMonths(db, codes.all, q.from, q.to);
   const [payments, payers] = await Promise.all([
-    queryRows<{ key: string; cash: boolean; count: number; value: number }>(
-      db,
-      sql`select ${key} as key, channel = 'cash' as cash, sum(count)::bigint as count, sum(value)::bigint as value
-          from payment_rollups where ${inRange}
-          group by 1, 2`,
+    paymentRows(db, q, codes.all, months),
+    (months ? talliedPayerRows(db, q, months, codes.children) : Promise.resolve(undefined)).then(
+      (tallied) => tallied ?? payerSetRows(db, q, codes.all),
     ),
-    // Distinct payers per group and in total (a payer in two groups counts once in the total); a payer is
-    // an adopter when its key is a household's code. Without a groupBy only the total is asked for: one
-    // DISTINCT and one households join. With one, the households are joined once, on the distinct
-    // (group, cash, payer) sets, and the total set is taken from those. Measured with EXPLAIN
-    // ANALYZE on the bench's 10M payments (a commune's month): the query without a groupBy took a third
-    // of the time of the previous form, which built the per-group sets and hashed the households twice.
-    q.groupBy
-      ? queryRows<{ key: string; total: boolean; cash: boolean; payers: number; adopters: number }>(
-          db,
-          sql`with k as materialized (
-                select s.key, s.cash, s.payer_key, h.code is not null as household
-                from (select distinct key, cash, payer_key from (${sql.join(payerRows, sql` union all `)}) s) s
-                left join households h on h.code = s.payer_key
-              )
-              select key, false as total, cash, count(*)::int as payers,
-                     count(*) filter (where household)::int as adopters
-              from k
-              group by key, cash
-              union all
-              select '', true, cash, count(*)::int, count(*) filter (where household)::int
-              from (select distinct cash, payer_key, household from k) t
-              group by cash`,
-        )
-      : queryRows<{ key: string; total: boolean; cash: boolean; payers: number; adopters: number }>(
-          db,
-          sql`select '' as key, true as total, t.cash, count(*)::int as payers, count(h.code)::int as adopters
-              from (select distinct cash, payer_key from (${sql.join(payerRows, sql` union all `)}) s) t
-              left join households h on h.code = t.payer_key
-              group by t.cash`,
-        ),
   ]);
   const totals = emptySlice();
   const groups = new Map<string, Slice>();
@@ -173,14 +306,15 @@ function orderGroups(q: MetricsQuery, found: Map<string, Slice>): { key: string;
 /** Households registered under the unit (the denominator of household adoption). */
 export const householdsUnder = (db: DbOrTx, unitPath: string) => countHouseholds(db, unitPath);
 
-/** Households per direct child of the unit (for groupBy=unit). */
+/** Households per direct child of the unit (for groupBy=unit), counted unit by unit as in countHouseholds. */
 export async function householdsByChild(db: DbOrTx, unitPath: string): Promise<Map<string, number>> {
   const rows = await queryRows<{ child: string; n: number }>(
     db,
-    sql`select split_part(substr(u.path, ${unitPath.length + 1}), '/', 1) as child, count(*)::int as n
-        from households h join units u on u.code = h.unit_code
+    sql`select split_part(substr(u.path, ${unitPath.length + 1}), '/', 1) as child, sum(h.n)::int as n
+        from units u cross join lateral (select count(*) as n from households h where h.unit_code = u.code) h
         where ${pathRange(sql`u.path`, unitPath)}
-        group by 1`,
+        group by 1
+        having sum(h.n) > 0`,
   );
   return new Map(rows.map((r) => [r.child, r.n]));
 }
@@ -190,7 +324,10 @@ export type MarketFigures = { stalls: number; stallsWithQr: number; stallsPaidBy
 /**
  * Market stalls (market_vendor payees) under the unit. Every payee has a bank account and so a static
  * VietQR (GET /v1/payees/{id}/qr.svg): stallsWithQr counts all of them. stallsPaidByQr counts those with at
- * least one cashless payment (QR, transfer or e-wallet, net of undos) in the period.
+ * least one cashless payment (QR, transfer or e-wallet, net of undos) in the period: a payee_rollups row
+ * above 0 there. An undo is recorded on its payment's day and channel (the booked time of the
+ * transaction), so it nets out in the same row and a row never stays below 0: "a row above 0" is "the
+ * rows sum above 0", and the lookup stops at the first such row instead of summing a year of days.
  */
 export async function marketFigures(
   db: DbOrTx,
@@ -200,12 +337,12 @@ export async function marketFigures(
 ): Promise<MarketFigures> {
   const [row] = await queryRows<{ stalls: number; paid: number }>(
     db,
-    sql`select count(*)::int as stalls, count(*) filter (where x.n > 0)::int as paid
+    sql`select count(*)::int as stalls,
+               count(*) filter (where exists (
+                 select 1 from payee_rollups r
+                 where r.payee_id = p.id and r.day between ${from}::date and ${to}::date and r.channel <> 'cash'
+                   and r.count > 0))::int as paid
         from payees p join units u on u.code = p.unit_code
-        left join lateral (
-          select sum(r.count) as n from payee_rollups r
-          where r.payee_id = p.id and r.day between ${from}::date and ${to}::date and r.channel <> 'cash'
-        ) x on true
         where p.kind = 'market_vendor' and ${pathRange(sql`u.path`, unitPath)}`,
   );
   return { stalls: row?.stalls ?? 0, stallsWithQr: row?.stalls ?? 0, stallsPaidByQr: row?.paid ?? 0 };

@@ -1,4 +1,4 @@
-import { bigint, date, index, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, date, index, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 
 /*
  * Rollups of payment facts (see facts.ts). They are the only tables the metrics API reads: a metrics
@@ -25,6 +25,25 @@ export const paymentRollups = pgTable(
     primaryKey({ columns: [t.unitCode, t.day, t.payeeKind, t.category, t.channel] }),
     index('payment_rollups_path_day_idx').on(t.unitPath.op('text_pattern_ops'), t.day),
   ],
+);
+
+/**
+ * The same counts and values per calendar month (`month` is its first day), unit, category and channel: a
+ * query over whole months (a year by month, a province's month) sums a row per month instead of one per
+ * day. Kept, rebuilt and compared exactly like payment_rollups.
+ */
+export const paymentMonthRollups = pgTable(
+  'payment_month_rollups',
+  {
+    month: date('month', { mode: 'string' }).notNull(),
+    unitCode: text('unit_code').notNull(),
+    unitPath: text('unit_path').notNull(),
+    category: text('category').notNull(),
+    channel: text('channel').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+    value: bigint('value', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.unitCode, t.month, t.category, t.channel] })],
 );
 
 /**
@@ -66,6 +85,50 @@ export const payerMonthRollups = pgTable(
     count: bigint('count', { mode: 'number' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.unitCode, t.month, t.category, t.channel, t.payerKey] })],
+);
+
+/**
+ * Each payer's net payment count per scope, period, cash or cashless, and category: the scope is the
+ * fact's unit and every unit above it (its path's codes, whatever the depth), the period a month
+ * ('2026-11') or a year ('2026'), and the category one of the facts' categories or '' for all of them
+ * (years are kept for '' only). Its only reader is the upkeep of payer_tallies: a row going above 0 is a
+ * payer appearing there, a row going back to 0 (an undone payment that was their only one) one leaving.
+ * `household` says whether the payer key was a household's code when the row was made (kept up to date
+ * when a household is registered later, see noteHouseholds).
+ */
+export const payerScopeRollups = pgTable(
+  'payer_scope_rollups',
+  {
+    unitCode: text('unit_code').notNull(),
+    period: text('period').notNull(),
+    cash: boolean('cash').notNull(),
+    category: text('category').notNull(),
+    payerKey: text('payer_key').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+    household: boolean('household').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.unitCode, t.period, t.cash, t.category, t.payerKey] }),
+    index('payer_scope_rollups_payer_idx').on(t.payerKey),
+  ],
+);
+
+/**
+ * Distinct payers (and, of the cashless ones, households: adopters) per scope, period, cash or cashless
+ * and category, as payer_scope_rollups counts them: `payers` is its number of rows above 0 there. A
+ * metrics read over a whole month or year reads a few of these rows instead of counting a payer set.
+ */
+export const payerTallies = pgTable(
+  'payer_tallies',
+  {
+    unitCode: text('unit_code').notNull(),
+    period: text('period').notNull(),
+    cash: boolean('cash').notNull(),
+    category: text('category').notNull(),
+    payers: bigint('payers', { mode: 'number' }).notNull(),
+    adopters: bigint('adopters', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.unitCode, t.period, t.cash, t.category] })],
 );
 
 /** Count and value per payee, day and channel: which stalls were paid cashless, a vendor's takings. */

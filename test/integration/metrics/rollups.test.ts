@@ -26,8 +26,11 @@ const metrics = async (query: string) => {
   return res.body;
 };
 
-/** A deterministic mix of payments, undos and amount corrections over two months, late ones included. */
-function manyFacts(n: number): PaymentFact[] {
+/**
+ * A deterministic mix of payments, undos and amount corrections, late ones included: by default over
+ * November and December 2026, or over `days` days from `start` (UTC).
+ */
+function manyFacts(n: number, start = Date.UTC(2026, 10, 1), days = 61): PaymentFact[] {
   let seed = 7;
   const rnd = (k: number) => {
     seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -43,8 +46,8 @@ function manyFacts(n: number): PaymentFact[] {
       channel: chs[rnd(4)]!,
       category: ['market', 'school_fee', 'water'][rnd(3)]!,
       value: (1 + rnd(200)) * 1000,
-      // Any minute of November and December 2026, UTC: many fall on the next day in Vietnam.
-      occurredAt: new Date(Date.UTC(2026, 10, 1) + rnd(61 * 24 * 60) * 60_000),
+      // Any minute of the span, UTC: many fall on the next day in Vietnam.
+      occurredAt: new Date(start + rnd(days * 24 * 60) * 60_000),
       payerKey: rnd(5) === 0 ? null : rnd(4) === 0 ? `REF-${rnd(5)}` : c.households[h]![rnd(4)]!,
     });
     out.push(base);
@@ -57,21 +60,34 @@ function manyFacts(n: number): PaymentFact[] {
 
 /** Distinct cashless and cash payers in [from, to] (Vietnam days), from the facts themselves. */
 function payersOf(facts: PaymentFact[], from: string, to: string): [number, number] {
-  const net = new Map<string, number>();
+  const all = payerSetsOf(facts, from, to, () => '').get('');
+  return [all?.cashless.size ?? 0, all?.cash.size ?? 0];
+}
+
+/** The cashless and cash payer sets per group (the group of a fact and its Vietnam day) in [from, to]. */
+function payerSetsOf(
+  facts: PaymentFact[],
+  from: string,
+  to: string,
+  groupOf: (f: PaymentFact, day: string) => string,
+): Map<string, { cashless: Set<string>; cash: Set<string> }> {
+  const net = new Map<string, { n: number; group: string; cash: boolean; payer: string }>();
   for (const f of facts) {
     const day = vnDay(f.occurredAt);
     if (f.payerKey === null || day < from || day > to) continue;
     const k = [day, f.unitCode, f.category, f.channel, f.payerKey].join('|');
-    net.set(k, (net.get(k) ?? 0) + f.count);
+    const row = net.get(k) ?? { n: 0, group: groupOf(f, day), cash: f.channel === 'cash', payer: f.payerKey };
+    row.n += f.count;
+    net.set(k, row);
   }
-  const cashless = new Set<string>();
-  const cash = new Set<string>();
-  for (const [k, n] of net) {
+  const sets = new Map<string, { cashless: Set<string>; cash: Set<string> }>();
+  for (const { n, group, cash, payer } of net.values()) {
     if (n <= 0) continue;
-    const [, , , channel, payer] = k.split('|');
-    (channel === 'cash' ? cash : cashless).add(payer!);
+    const s = sets.get(group) ?? { cashless: new Set<string>(), cash: new Set<string>() };
+    (cash ? s.cash : s.cashless).add(payer);
+    sets.set(group, s);
   }
-  return [cashless.size, cash.size];
+  return sets;
 }
 
 describe('rollups', () => {
@@ -112,12 +128,26 @@ describe('rollups', () => {
     const stray = fact({ unitCode: c.hamlets[0]!, payeeId: c.stalls[0]!.id, payerKey: 'STRAY' });
     await recordFacts(app, [stray]);
     const diffs = await compareRollupsWithRebuild(app.deps.db, [listSource(facts)]);
-    expect(diffs.map((d) => d.table).sort()).toEqual([
+    expect([...new Set(diffs.map((d) => d.table))].sort()).toEqual([
       'payee_rollups',
       'payer_month_rollups',
       'payer_rollups',
+      'payer_scope_rollups',
+      'payer_tallies',
+      'payment_month_rollups',
       'payment_rollups',
     ]);
+    // The stray payer in its hamlet, its commune and its province: in the month (by category and in all)
+    // and in the year; each one more payer in the cashless tallies there.
+    expect(diffs.filter((d) => d.table === 'payer_scope_rollups')).toHaveLength(9);
+    expect(
+      diffs.find(
+        (d) => d.table === 'payer_tallies' && d.key.unitCode === c.commune && d.key.period === '2026',
+      ),
+    ).toMatchObject({
+      key: { cash: 'false', category: '' },
+      stored: { payers: expect.any(Number), adopters: expect.any(Number) },
+    });
     expect(diffs.find((d) => d.table === 'payer_rollups')).toMatchObject({
       key: { payerKey: 'STRAY', day: '2026-11-10' },
       stored: { count: 1 },
@@ -125,6 +155,85 @@ describe('rollups', () => {
     });
     await rebuildRollups(app.deps.db, [listSource(facts)]);
     expect(await compareRollupsWithRebuild(app.deps.db, [listSource(facts)])).toEqual([]);
+    await rebuildRollups(app.deps.db, [listSource([])]);
+  });
+
+  it('whole months and years, read from the payer tallies, equal the payer sets counted from the facts', async () => {
+    // From 31 Dec 2027 to 3 Jan 2029 (UTC): both year ends, and days that move across them in Vietnam.
+    const facts = manyFacts(400, Date.UTC(2027, 11, 31), 369);
+    const shuffled = [...facts].reverse();
+    for (let i = 0; i < shuffled.length; i += 50) await recordFacts(app, shuffled.slice(i, i + 50));
+    expect(await compareRollupsWithRebuild(app.deps.db, [listSource(facts)])).toEqual([]);
+    const households = new Set(c.households.flat());
+    const hamletOf = (f: PaymentFact) => (f.unitCode === c.commune ? c.commune : f.unitCode);
+    const expectGroups = (
+      got: { groups: (MetricsGroup & { households?: { adopters: number } })[] },
+      want: ReturnType<typeof payerSetsOf>,
+      keys: string[],
+    ) => {
+      for (const key of keys) {
+        const g = got.groups.find((x) => x.key === key);
+        const w = want.get(key);
+        expect([key, g?.cashless.payers ?? 0, g?.cash.payers ?? 0]).toEqual([
+          key,
+          w?.cashless.size ?? 0,
+          w?.cash.size ?? 0,
+        ]);
+        if (g?.households) {
+          const adopters = [...(w?.cashless ?? [])].filter((p) => households.has(p)).length;
+          expect([key, g.households.adopters]).toEqual([key, adopters]);
+        }
+      }
+    };
+    for (const [from, to] of [
+      ['2028-01-01', '2028-12-31'],
+      ['2028-01-01', '2028-01-31'],
+      ['2028-02-01', '2028-02-29'],
+      ['2028-12-01', '2028-12-31'],
+    ] as const) {
+      const want = payerSetsOf(facts, from, to, () => '').get('');
+      const got = await metrics(`from=${from}&to=${to}`);
+      expect([got.totals.cashless.payers, got.totals.cash.payers]).toEqual(payersOf(facts, from, to));
+      expect(got.households.adopters).toBe(
+        [...(want?.cashless ?? [])].filter((p) => households.has(p)).length,
+      );
+      expectGroups(
+        await metrics(`from=${from}&to=${to}&groupBy=unit`),
+        payerSetsOf(facts, from, to, hamletOf),
+        [...c.hamlets, c.commune],
+      );
+      expectGroups(
+        await metrics(`from=${from}&to=${to}&groupBy=month`),
+        payerSetsOf(facts, from, to, (_, day) => day.slice(0, 7)),
+        ['2028-01', '2028-02', '2028-06', '2028-12'],
+      );
+      expectGroups(
+        await metrics(`from=${from}&to=${to}&groupBy=category`),
+        payerSetsOf(facts, from, to, (f) => f.category),
+        ['market', 'school_fee', 'water'],
+      );
+    }
+    await rebuildRollups(app.deps.db, [listSource([])]);
+  });
+
+  it('a household registered after its payments makes its payer an adopter, as a rebuild counts it', async () => {
+    const q = 'from=2029-02-01&to=2029-02-28';
+    const paid = fact({
+      unitCode: c.hamlets[0]!,
+      payeeId: c.stalls[0]!.id,
+      payerKey: 'LATE-HH-1',
+      occurredAt: new Date('2029-02-03T02:00:00Z'),
+    });
+    await recordFacts(app, [paid]);
+    expect((await metrics(q)).totals.cashless.payers).toBe(1);
+    expect((await metrics(q)).households.adopters).toBe(0);
+    const res = await app.api('POST', '/v1/households', {
+      items: [{ code: 'LATE-HH-1', unitCode: c.hamlets[0]! }],
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect((await metrics(q)).households.adopters).toBe(1);
+    expect((await metrics('from=2029-01-01&to=2029-12-31')).households.adopters).toBe(1);
+    expect(await compareRollupsWithRebuild(app.deps.db, [listSource([paid])])).toEqual([]);
     await rebuildRollups(app.deps.db, [listSource([])]);
   });
 
