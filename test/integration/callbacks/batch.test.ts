@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeCallbackEvents } from '../../../src/callbacks/store.js';
 import { queryRows } from '../../../src/db/client.js';
 import { ingestEventsJob } from '../../../src/transactions/jobs.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
@@ -190,6 +191,31 @@ describe('one batch, events that depend on each other', () => {
     expect(sources.map((s) => s.channel)).toEqual(['callback:generic', 'callback:sepay', 'callback:sepay']);
     expect(await getRequest(app, first.id)).toMatchObject({ status: 'paid' });
     expect(await getRequest(app, second.id)).toMatchObject({ status: 'paid' });
+  });
+
+  it('batches storing the same deliveries in opposite orders at once each store them once, without deadlock', async () => {
+    // A provider retrying while its first delivery is still being stored puts one event in two batches.
+    for (let round = 0; round < 5; round++) {
+      const events = Array.from({ length: 60 }, (_, i) => ({
+        provider: 'generic',
+        rawBody: '{}',
+        credit: {
+          providerEventId: `overlap-${round}-${i}-${Date.now()}`,
+          direction: 'in' as const,
+          accountNumber: '000111222',
+          amount: 10_000 + i,
+          memo: 'chuyen tien',
+          bookedAt: new Date().toISOString(),
+        },
+      }));
+      const results = await Promise.all([
+        storeCallbackEvents(app.deps.db, events),
+        storeCallbackEvents(app.deps.db, [...events].reverse()),
+        storeCallbackEvents(app.deps.db, [...events.slice(30), ...events.slice(0, 30)]),
+      ]);
+      const stored = results.flat().filter((r) => !r.duplicate).length;
+      expect(stored).toBe(60);
+    }
   });
 
   it('overlapping batches at once record and count every event once', async () => {
