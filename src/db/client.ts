@@ -41,7 +41,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         },
       },
       onnotice: () => {},
-      connection: { application_name: 'cashless-commune' },
+      // JIT compiles a query costed above jit_above_cost on every execution, prepared or not: 60-100 ms
+      // for the cross-channel lookup of a 100-event batch whose own run takes 60 ms (EXPLAIN ANALYZE on
+      // a bench database). Our queries are short and run thousands of times; none gains from it.
+      connection: { application_name: 'cashless-commune', jit: 'off' },
     });
     const db = drizzlePostgres(preparing(client), { schema }) as unknown as Db;
     return {
