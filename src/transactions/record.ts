@@ -139,6 +139,9 @@ export function nextRound(reports: ReportFacts[], pending: number[]): { round: n
   return { round, later };
 }
 
+/** How many of the nearest credits not yet reported by its channel a report is compared with. */
+const CANDIDATES = 20;
+
 type Candidate = {
   i: number;
   id: string;
@@ -194,15 +197,25 @@ async function recordRound(
                  abs(extract(epoch from (u.booked_at - x.at))) as distance, u.created_at
           from (
             -- A report without reference codes may be any credit of the account and amount booked close
-            -- to it. Three index ranges instead of one 52-hour range (an account paid the same amount all
-            -- day would scan every such payment): two timed reports within the window; a timed report and
-            -- a calendar-day one (partial index), or a calendar-day report and any other.
-            select t.* from transactions t
-            where cardinality(x.codes) = 0
-              and t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
-              and not x.date_only and not t.booked_date_only
-              and t.booked_at between x.at - make_interval(mins => ${window}::int)
-                                  and x.at + make_interval(mins => ${window}::int)
+            -- to it, and only the nearest ones not yet reported by its channel are kept (below): read
+            -- them walking out from its time on each side, so a stall paid 35,000 đ a hundred times an
+            -- hour is not read whole for each new report. Timed report and timed credits within the
+            -- window; timed report and calendar-day credits (partial index, few); calendar-day report.
+            (select t.* from transactions t
+             where cardinality(x.codes) = 0 and not x.date_only
+               and t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
+               and not t.booked_date_only
+               and t.booked_at >= x.at and t.booked_at <= x.at + make_interval(mins => ${window}::int)
+               and not exists (select 1 from transaction_sources s where s.transaction_id = t.id and s.channel = x.channel)
+             order by t.booked_at fetch first ${sql.raw(String(CANDIDATES))} rows with ties)
+            union all
+            (select t.* from transactions t
+             where cardinality(x.codes) = 0 and not x.date_only
+               and t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
+               and not t.booked_date_only
+               and t.booked_at < x.at and t.booked_at >= x.at - make_interval(mins => ${window}::int)
+               and not exists (select 1 from transaction_sources s where s.transaction_id = t.id and s.channel = x.channel)
+             order by t.booked_at desc fetch first ${sql.raw(String(CANDIDATES))} rows with ties)
             union all
             select t.* from transactions t
             where cardinality(x.codes) = 0
@@ -210,11 +223,19 @@ async function recordRound(
               and not x.date_only and t.booked_date_only
               and t.booked_at > x.at - interval '25 hours' and t.booked_at <= x.at + interval '1 hour'
             union all
-            select t.* from transactions t
-            where cardinality(x.codes) = 0
-              and t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
-              and x.date_only
-              and t.booked_at >= x.at - interval '1 hour' and t.booked_at < x.at + interval '25 hours'
+            (select t.* from transactions t
+             where cardinality(x.codes) = 0 and x.date_only
+               and t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
+               and t.booked_at >= x.at and t.booked_at < x.at + interval '25 hours'
+               and not exists (select 1 from transaction_sources s where s.transaction_id = t.id and s.channel = x.channel)
+             order by t.booked_at fetch first ${sql.raw(String(CANDIDATES))} rows with ties)
+            union all
+            (select t.* from transactions t
+             where cardinality(x.codes) = 0 and x.date_only
+               and t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
+               and t.booked_at < x.at and t.booked_at >= x.at - interval '1 hour'
+               and not exists (select 1 from transaction_sources s where s.transaction_id = t.id and s.channel = x.channel)
+             order by t.booked_at desc fetch first ${sql.raw(String(CANDIDATES))} rows with ties)
             -- A report with reference codes is only ever the same credit as one sharing a code, or one
             -- whose channel cut the codes from the memo (memosCompatible: two different codes are two
             -- payments). A school paid one fee by hundreds of students a day reads a handful of rows,
@@ -242,7 +263,7 @@ async function recordRound(
               or (x.date_only and u.booked_at >= x.at - interval '1 hour' and u.booked_at < x.at + interval '25 hours'))
             and not exists (select 1 from transaction_sources s where s.transaction_id = u.id and s.channel = x.channel)
           order by distance, u.created_at
-          limit 20
+          limit ${sql.raw(String(CANDIDATES))}
         ) c
         order by x.i, c.distance, c.created_at`,
   );
