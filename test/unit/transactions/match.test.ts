@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compactMemo, longestCommonRun, memosCompatible } from '../../../src/transactions/fingerprint.js';
+import { compactMemo, memosCompatible, shareRun } from '../../../src/transactions/fingerprint.js';
 import {
   channelOf,
   decideMatch,
@@ -18,6 +18,30 @@ const request = (status: RequestFacts['status'], amount = 100, paidAmount = 0): 
   status,
 });
 const stall = { id: 'p', kind: 'market_vendor', bankBin: '970436' };
+
+/** The longest common substring, the definition shareRun must agree with. */
+function longestCommonRun(a: string, b: string): number {
+  let best = 0;
+  for (let i = 0; i < a.length; i++)
+    for (let j = 0; j < b.length; j++) {
+      let n = 0;
+      while (i + n < a.length && j + n < b.length && a[i + n] === b[j + n]) n++;
+      best = Math.max(best, n);
+    }
+  return best;
+}
+
+describe('shareRun', () => {
+  it('says whether the longest common run is at least k', () => {
+    const memo = fc.stringMatching(/^[ABC0-9]{0,30}$/);
+    fc.assert(
+      fc.property(memo, memo, fc.integer({ min: 0, max: 14 }), (a, b, k) => {
+        expect(shareRun(a, b, k)).toBe(longestCommonRun(a, b) >= k);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
 
 describe('decideMatch', () => {
   it('follows the order: ignore, reference code, stall account, review', () => {
@@ -145,7 +169,8 @@ describe('cross-channel memo fingerprint', () => {
         },
       ),
     );
-    expect(longestCommonRun('ABCDEF', 'XXCDEY')).toBe(3);
+    expect(shareRun('ABCDEF', 'XXCDEY', 3)).toBe(true);
+    expect(shareRun('ABCDEF', 'XXCDEY', 4)).toBe(false);
     expect(compactMemo('Đợt 1 – học phí')).toBe('DOT1HOCPHI');
   });
 });
