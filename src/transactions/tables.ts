@@ -59,7 +59,9 @@ export const transactions = pgTable(
       .where(sql`booked_date_only`),
     // A report with reference codes looks only at credits sharing one, and at those whose channel cut
     // them (record.ts): a school's hundreds of same-fee payments a day are not read for each new one.
-    index('transactions_reference_codes_idx').using('gin', t.referenceCodes),
+    // fastupdate off: with it, new entries wait in a pending list that every lookup scans whole until a
+    // vacuum merges it (1.9 ms a lookup under the callback load, against 0.05 ms merged).
+    index('transactions_reference_codes_idx').using('gin', t.referenceCodes).with({ fastupdate: false }),
     index('transactions_fingerprint_no_codes_idx')
       .on(t.accountNumber, t.amount, t.bookedAt)
       .where(sql`cardinality(reference_codes) = 0`),
