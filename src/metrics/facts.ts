@@ -52,21 +52,23 @@ const monthAndScopeCtes = sql`
               value = payment_month_rollups.value + excluded.value
         returning 1
       ),
+      payer_facts as (
+        select f.*, exists (select 1 from households h where h.code = f.payer_key) as household
+        from f where f.payer_key is not null and f.count <> 0
+      ),
       scope_facts as (
         select s.code as unit_code, p.period, f.channel = 'cash' as cash, p.category, f.payer_key,
-               sum(f.count)::bigint as count
-        from f
+               bool_or(f.household) as household, sum(f.count)::bigint as count
+        from payer_facts f
         cross join lateral unnest(string_to_array(trim(both '/' from f.unit_path), '/')) s(code)
         cross join lateral (values (to_char(f.month, 'YYYY-MM'), f.category), (to_char(f.month, 'YYYY-MM'), ''),
                                    (to_char(f.month, 'YYYY'), '')) p(period, category)
-        where f.payer_key is not null and f.count <> 0
         group by 1, 2, 3, 4, 5
         having sum(f.count) <> 0
       ),
       scopes as (
         insert into payer_scope_rollups (unit_code, period, cash, category, payer_key, count, household)
-        select sf.unit_code, sf.period, sf.cash, sf.category, sf.payer_key, sf.count,
-               exists (select 1 from households h where h.code = sf.payer_key)
+        select sf.unit_code, sf.period, sf.cash, sf.category, sf.payer_key, sf.count, sf.household
         from scope_facts sf
         order by sf.unit_code, sf.period, sf.cash, sf.category, sf.payer_key
         on conflict (unit_code, period, cash, category, payer_key) do update
