@@ -152,6 +152,18 @@ export const checks: Check[] = [
         and not exists (select 1 from transaction_sources s where s.callback_event_id = e.id)`,
   },
   {
+    name: 'transaction-channels',
+    description:
+      'Every transaction lists exactly the channels of its sources (the cross-channel lookup reads the list)',
+    query: () => sql`
+      select 'transaction channels differ from its sources' as problem, t.id::text as id, t.channels::text as listed,
+             s.channels::text as sources
+      from transactions t
+      left join (select transaction_id, array_agg(distinct channel order by channel) as channels
+                 from transaction_sources group by transaction_id) s on s.transaction_id = t.id
+      where array(select unnest(t.channels) order by 1) is distinct from coalesce(s.channels, '{}')`,
+  },
+  {
     name: 'no-orphans',
     description:
       'No row points at a missing row where no foreign key guarantees it (allocations, transaction sources, outbox), and every transaction has a source',

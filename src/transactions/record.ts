@@ -206,7 +206,7 @@ async function recordRound(
                and t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
                and not t.booked_date_only
                and t.booked_at >= x.at and t.booked_at <= x.at + make_interval(mins => ${window}::int)
-               and not exists (select 1 from transaction_sources s where s.transaction_id = t.id and s.channel = x.channel)
+               and not (x.channel = any(t.channels))
              order by t.booked_at fetch first ${sql.raw(String(CANDIDATES))} rows with ties)
             union all
             (select t.* from transactions t
@@ -214,7 +214,7 @@ async function recordRound(
                and t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
                and not t.booked_date_only
                and t.booked_at < x.at and t.booked_at >= x.at - make_interval(mins => ${window}::int)
-               and not exists (select 1 from transaction_sources s where s.transaction_id = t.id and s.channel = x.channel)
+               and not (x.channel = any(t.channels))
              order by t.booked_at desc fetch first ${sql.raw(String(CANDIDATES))} rows with ties)
             union all
             select t.* from transactions t
@@ -227,14 +227,14 @@ async function recordRound(
              where cardinality(x.codes) = 0 and x.date_only
                and t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
                and t.booked_at >= x.at and t.booked_at < x.at + interval '25 hours'
-               and not exists (select 1 from transaction_sources s where s.transaction_id = t.id and s.channel = x.channel)
+               and not (x.channel = any(t.channels))
              order by t.booked_at fetch first ${sql.raw(String(CANDIDATES))} rows with ties)
             union all
             (select t.* from transactions t
              where cardinality(x.codes) = 0 and x.date_only
                and t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
                and t.booked_at < x.at and t.booked_at >= x.at - interval '1 hour'
-               and not exists (select 1 from transaction_sources s where s.transaction_id = t.id and s.channel = x.channel)
+               and not (x.channel = any(t.channels))
              order by t.booked_at desc fetch first ${sql.raw(String(CANDIDATES))} rows with ties)
             -- A report with reference codes is only ever the same credit as one sharing a code, or one
             -- whose channel cut the codes from the memo (memosCompatible: two different codes are two
@@ -261,7 +261,7 @@ async function recordRound(
               or (not x.date_only and u.booked_date_only
                 and u.booked_at > x.at - interval '25 hours' and u.booked_at <= x.at + interval '1 hour')
               or (x.date_only and u.booked_at >= x.at - interval '1 hour' and u.booked_at < x.at + interval '25 hours'))
-            and not exists (select 1 from transaction_sources s where s.transaction_id = u.id and s.channel = x.channel)
+            and not (x.channel = any(u.channels))
           order by distance, u.created_at
           limit ${sql.raw(String(CANDIDATES))}
         ) c
@@ -333,11 +333,11 @@ async function recordRound(
             reference_codes jsonb, at timestamptz, date_only boolean, counterparty_account text, counterparty_name text,
             counterparty_bank_bin text, bank_reference text, ignore_reason text, statement boolean)
         ), created as (
-          insert into transactions (id, direction, account_number, bank_bin, amount, memo, reference_codes, booked_at,
-            booked_date_only, counterparty_account, counterparty_name, counterparty_bank_bin, bank_reference,
+          insert into transactions (id, direction, account_number, bank_bin, amount, memo, reference_codes, channels,
+            booked_at, booked_date_only, counterparty_account, counterparty_name, counterparty_bank_bin, bank_reference,
             ignore_reason, confirmed_by_statement, created_at)
           select transaction_id, direction, account_number, bank_bin, amount, memo,
-            array(select jsonb_array_elements_text(reference_codes)), at, date_only, counterparty_account,
+            array(select jsonb_array_elements_text(reference_codes)), array[channel], at, date_only, counterparty_account,
             counterparty_name, counterparty_bank_bin, bank_reference, ignore_reason, statement,
             -- later rounds are younger: candidates are ordered by age after distance
             clock_timestamp()
@@ -356,6 +356,7 @@ async function recordRound(
                                    then array(select jsonb_array_elements_text(x.reference_codes))
                                    else t.reference_codes end,
             bank_bin = coalesce(t.bank_bin, x.bank_bin),
+            channels = case when x.channel = any(t.channels) then t.channels else array_append(t.channels, x.channel) end,
             -- a timed report is more precise than a calendar day
             booked_at = case when t.booked_date_only and not x.date_only then x.at else t.booked_at end,
             booked_date_only = t.booked_date_only and x.date_only,

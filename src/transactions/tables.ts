@@ -27,6 +27,11 @@ export const transactions = pgTable(
     memo: text('memo').notNull().default(''),
     /** Reference codes found in the memo when the transaction was recorded (for matching and the sweep). */
     referenceCodes: text('reference_codes').array().notNull().default(sql`'{}'::text[]`),
+    /**
+     * The channels that reported it (those of its transaction_sources, kept with them): the cross-channel
+     * lookup skips a credit its own channel reported without a probe of transaction_sources per candidate.
+     */
+    channels: text('channels').array().notNull().default(sql`'{}'::text[]`),
     bookedAt: timestamp('booked_at', { withTimezone: true }).notNull(),
     /** True when the only source gave a calendar day, not a time (some statement lines). */
     bookedDateOnly: boolean('booked_date_only').notNull().default(false),

@@ -50,6 +50,7 @@ describe('check:invariants', () => {
       'request-paid-amounts',
       'outbox-drained',
       'callbacks-processed',
+      'transaction-channels',
       'no-orphans',
       'rollups-match-rebuild',
     ]);
@@ -154,6 +155,14 @@ describe('check:invariants', () => {
         'request-paid-amounts: paidAmount differs from allocations + cash',
       ]),
     );
+  });
+
+  it('reports a transaction whose channels differ from its sources', async () => {
+    const report = await corrupted(
+      sql`update transactions set channels = array_append(channels, 'callback:ghost') where id = ${day.strangerTransactionId}`,
+      sql`update transactions set channels = array_remove(channels, 'callback:ghost') where id = ${day.strangerTransactionId}`,
+    );
+    expect(problems(report)).toEqual(['transaction-channels: transaction channels differ from its sources']);
   });
 
   it('lists a sample and the full count when many rows break', async () => {
