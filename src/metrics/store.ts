@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type DbOrTx, queryRows } from '../db/client.js';
-import { countHouseholds, listSubtree } from '../units/store.js';
+import { countHouseholds, listSubtree, pathRange } from '../units/store.js';
 import { addDays, eachDay, eachMonth, monthStart, splitByMonths } from './day.js';
 import { channels } from './facts.js';
 import { emptyTally, type Tally } from './ratio.js';
@@ -9,14 +9,10 @@ import { categories, type GroupBy } from './schema.js';
 /*
  * Metrics read the rollup tables only (never transactions or cash payments), so a query costs the number
  * of rollup rows in the unit's subtree and date range. The subtree is the range of unit paths that start
- * with the unit's path, written with the text_pattern_ops operators (~>=~, ~<~) so that the
- * (unit_path, day) index is used even by a generic prepared plan (a LIKE with a parameter is not).
+ * with the unit's path (pathRange in units/store.ts), so that the (unit_path, day) index is used even by a
+ * generic prepared plan.
  * Household and stall counts join the units, households and payees tables read-only, for the same reason.
  */
-
-/** Paths end in '/', and '0' is the character after '/': every path under P sorts in [P, P without '/' + '0'). */
-const pathRange = (column: SQL, path: string) =>
-  sql`${column} ~>=~ ${path} and ${column} ~<~ ${`${path.slice(0, -1)}0`}`;
 
 export type Slice = { cashless: Tally; cash: Tally; adopters: number };
 export type CashlessFigures = {

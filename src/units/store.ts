@@ -1,4 +1,4 @@
-import { asc, eq, inArray, like, sql } from 'drizzle-orm';
+import { asc, eq, inArray, like, type SQL, sql } from 'drizzle-orm';
 import { type DbOrTx, queryRows } from '../db/client.js';
 import { conflict, invalid } from '../http/errors.js';
 import { noteHouseholds } from '../metrics/facts.js';
@@ -177,17 +177,25 @@ export async function createHouseholds(
 }
 
 /**
+ * The unit at `path` and every unit below it, as a condition on a path column: paths end in '/', and '0'
+ * is the character after '/', so every path under P sorts in [P, P without '/' + '0'). Written with the
+ * text_pattern_ops operators so that a path index is used even by a generic prepared plan (a LIKE with a
+ * parameter is not).
+ */
+export const pathRange = (column: SQL, path: string) =>
+  sql`${column} ~>=~ ${path} and ${column} ~<~ ${`${path.slice(0, -1)}0`}`;
+
+/**
  * Households registered under the unit (itself included). Counted unit by unit through the households'
- * unit index, the units found by a path range that uses the path index even in a generic prepared plan
- * (a LIKE with a parameter does not): a province is a hundred small index counts, not a scan of every
- * household. Paths end in '/', and '0' is the character after '/'.
+ * unit index, the units found by their path range: a province is a hundred small index counts, not a
+ * scan of every household.
  */
 export async function countHouseholds(db: DbOrTx, unitPath: string): Promise<number> {
   const [row] = await queryRows<{ n: number }>(
     db,
     sql`select coalesce(sum(h.n), 0)::int as n
         from units u cross join lateral (select count(*) as n from households h where h.unit_code = u.code) h
-        where u.path ~>=~ ${unitPath} and u.path ~<~ ${`${unitPath.slice(0, -1)}0`}`,
+        where ${pathRange(sql`u.path`, unitPath)}`,
   );
   return Number(row?.n ?? 0);
 }
