@@ -232,7 +232,7 @@ export type RequestPaymentWrite = { id: string; paidAmount: number; status: Paym
 
 /**
  * Writes payments computed on requests locked by `lockRequestsByReferences` — each request's new paid
- * amount and status, and the status events in the order given — in one statement: what
+ * amount and status in one statement, then the status events in the order given: what
  * `applyPaymentToRequest` writes, for a batch.
  */
 export async function writeRequestPayments(
@@ -240,26 +240,15 @@ export async function writeRequestPayments(
   writes: RequestPaymentWrite[],
   events: StatusEvent[],
 ): Promise<void> {
-  if (writes.length === 0 && events.length === 0) return;
-  const byId = [...writes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  await tx.execute(
-    sql`with w as (
-          select * from jsonb_to_recordset(${JSON.stringify(byId)}::jsonb) as w(id uuid, "paidAmount" bigint, status text)
-        ), updated as (
-          update payment_requests r set paid_amount = w."paidAmount", status = w.status, updated_at = now()
-          from w where r.id = w.id
-          returning 1
-        ), events as (
-          insert into payment_request_events (payment_request_id, from_status, to_status, actor, source, paid_amount)
-          select e."paymentRequestId", e."fromStatus", e."toStatus", e.actor, e.source, e."paidAmount"
-          from jsonb_to_recordset(${JSON.stringify(events.map((e, n) => ({ ...e, n })))}::jsonb)
-            as e("paymentRequestId" uuid, "fromStatus" text, "toStatus" text, actor text, source text,
-                 "paidAmount" bigint, n int)
-          order by e.n
-          returning 1
-        )
-        select (select count(*) from updated) as updated, (select count(*) from events) as events`,
-  );
+  if (writes.length > 0) {
+    // The rows are locked already (lockRequestsByReferences), so the order of the writes does not matter.
+    await tx.execute(
+      sql`update payment_requests r set paid_amount = w."paidAmount", status = w.status, updated_at = now()
+          from jsonb_to_recordset(${JSON.stringify(writes)}::jsonb) as w(id uuid, "paidAmount" bigint, status text)
+          where r.id = w.id`,
+    );
+  }
+  await recordStatusEvents(tx, events);
 }
 
 /** Locks a request for a decision that depends on its status (cash, cancel): read it again under the lock. */

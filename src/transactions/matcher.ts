@@ -160,7 +160,7 @@ export async function matchTransactions(
               where p.account_number in (select account from a) or p.virtual_account in (select account from a)`,
         );
   // The requests as they stand under their locks, changed as each payment is applied in turn.
-  const requestByCode = new Map(requests.map((r) => [r.reference, { ...r }]));
+  const requestByCode = new Map(requests.map((r) => [r.reference, r]));
 
   const requestWrites = new Map<string, RequestPaymentWrite>();
   const statusEvents: StatusEvent[] = [];
