@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { type Db, type DbOrTx, queryRows } from '../db/client.js';
 import { extractReferenceCodes } from '../vietqr/memo.js';
-import { FINGERPRINT_WINDOW_MINUTES, memosCompatible } from './fingerprint.js';
+import { compatibleWith, FINGERPRINT_WINDOW_MINUTES } from './fingerprint.js';
 
 /** One report of a bank movement by one channel (a callback event or a statement line). */
 export type CreditReport = {
@@ -281,12 +281,16 @@ async function recordRound(
   const collided: number[] = [];
   for (const { i, codes: referenceCodes } of fresh) {
     const r = reports[i]!;
-    const same = (byReport.get(i) ?? []).find((c) =>
-      memosCompatible(
-        { memo: r.memo, referenceCodes, bankReference: r.bankReference },
-        { memo: c.memo, referenceCodes: pgArray(c.reference_codes), bankReference: c.bank_reference },
-      ),
-    );
+    const compatible = compatibleWith({ memo: r.memo, referenceCodes, bankReference: r.bankReference });
+    const same = waiting.has(creditKey(r))
+      ? undefined
+      : (byReport.get(i) ?? []).find((c) =>
+          compatible({
+            memo: c.memo,
+            referenceCodes: pgArray(c.reference_codes),
+            bankReference: c.bank_reference,
+          }),
+        );
     if (waiting.has(creditKey(r)) || (same && joined.has(same.id))) {
       waiting.add(creditKey(r));
       collided.push(i);
