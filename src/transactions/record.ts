@@ -197,25 +197,43 @@ async function recordRound(
                  abs(extract(epoch from (u.booked_at - x.at))) as distance, u.created_at
           from (
             -- A report without reference codes may be any credit of the account and amount booked close
-            -- to it, and only the nearest ones not yet reported by its channel are kept (below): read
-            -- them walking out from its time on each side, so a stall paid 35,000 đ a hundred times an
-            -- hour is not read whole for each new report. Timed report and timed credits within the
-            -- window; timed report and calendar-day credits (partial index, few); calendar-day report.
-            (select t.* from transactions t
-             where cardinality(x.codes) = 0 and not x.date_only
-               and t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
-               and not t.booked_date_only
-               and t.booked_at >= x.at and t.booked_at <= x.at + make_interval(mins => ${window}::int)
-               and not (x.channel = any(t.channels))
-             order by t.booked_at fetch first ${sql.raw(String(CANDIDATES))} rows with ties)
-            union all
-            (select t.* from transactions t
-             where cardinality(x.codes) = 0 and not x.date_only
-               and t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
-               and not t.booked_date_only
-               and t.booked_at < x.at and t.booked_at >= x.at - make_interval(mins => ${window}::int)
-               and not (x.channel = any(t.channels))
-             order by t.booked_at desc fetch first ${sql.raw(String(CANDIDATES))} rows with ties)
+            -- to it, and only the nearest ones not yet reported by its channel are kept (below). A stall
+            -- paid 35,000 đ a hundred times an hour by one channel has a hundred such credits in the
+            -- window, all its channel's own: walked in time order they would all be read, for nothing. So
+            -- the walk goes per other channel (by the channel that first reported each credit, found one
+            -- index probe per channel) and reads, on each side of the report's time, only that channel's
+            -- nearest. Timed report and timed credits within the window; timed report and calendar-day
+            -- credits (partial index, few); calendar-day report.
+            select t.* from (
+              with recursive firsts(channel) as (
+                (select f.channels[1] from transactions f
+                 where cardinality(x.codes) = 0 and not x.date_only
+                   and f.account_number = x.account_number and f.amount = x.amount and not f.booked_date_only
+                 order by f.channels[1] limit 1)
+                union all
+                select (select f.channels[1] from transactions f
+                        where f.account_number = x.account_number and f.amount = x.amount and not f.booked_date_only
+                          and f.channels[1] > firsts.channel
+                        order by f.channels[1] limit 1)
+                from firsts where firsts.channel is not null
+              )
+              select channel from firsts where channel is not null and channel <> x.channel
+            ) other
+            cross join lateral (
+              (select t.* from transactions t
+               where t.account_number = x.account_number and t.amount = x.amount
+                 and t.channels[1] = other.channel and not t.booked_date_only
+                 and t.booked_at >= x.at and t.booked_at <= x.at + make_interval(mins => ${window}::int)
+                 and t.direction = x.direction and not (x.channel = any(t.channels))
+               order by t.booked_at fetch first ${sql.raw(String(CANDIDATES))} rows with ties)
+              union all
+              (select t.* from transactions t
+               where t.account_number = x.account_number and t.amount = x.amount
+                 and t.channels[1] = other.channel and not t.booked_date_only
+                 and t.booked_at < x.at and t.booked_at >= x.at - make_interval(mins => ${window}::int)
+                 and t.direction = x.direction and not (x.channel = any(t.channels))
+               order by t.booked_at desc fetch first ${sql.raw(String(CANDIDATES))} rows with ties)
+            ) t
             union all
             select t.* from transactions t
             where cardinality(x.codes) = 0

@@ -58,6 +58,11 @@ export const transactions = pgTable(
   (t) => [
     // The cross-channel fingerprint looks here: same account, same amount, booked close together.
     index('transactions_fingerprint_idx').on(t.accountNumber, t.amount, t.bookedAt),
+    // …walked per channel (the first to report each credit): a report skips its own channel's credits
+    // without reading them.
+    index('transactions_fingerprint_channel_idx')
+      .on(t.accountNumber, t.amount, sql`(${t.channels}[1])`, t.bookedAt)
+      .where(sql`not booked_date_only`),
     // …and its calendar-day reports (some statement lines), which match a wider window.
     index('transactions_fingerprint_date_only_idx')
       .on(t.accountNumber, t.amount, t.bookedAt)

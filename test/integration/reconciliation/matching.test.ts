@@ -6,10 +6,12 @@ import { getUnit } from '../../../src/units/store.js';
 import { generateReferenceCode } from '../../../src/vietqr/reference-code.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import {
+  cassoCallback,
   countRows,
   createRequest,
   genericCallback,
   getRequest,
+  payosCallback,
   postCallback,
   secrets,
   sepayCallback,
@@ -273,6 +275,70 @@ describe('two channels, one credit', () => {
       ),
     ).toBe(60);
     for (const r of requests) expect((await getRequest(app, r.id)).status).toBe('paid');
+  });
+
+  it('a stall’s credit reported by three channels is one transaction, however many same-price sales surround it', async () => {
+    // A stall paid one price all morning through one channel (Casso): the other channels' reports of one
+    // sale must find that sale past the crowd. The lookup walks per channel that first reported a credit
+    // (callback:casso, then callback:sepay: found by the second step), skipping its own channel's.
+    const stall = await createPayee(app, commune.hamlets[0]!);
+    const at = Math.floor(Date.now() / 1000) * 1000;
+    const vn = (ms: number) => new Date(ms + 7 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+    for (let i = 0; i < 25; i++) {
+      const res = await postCallback(
+        app,
+        'casso',
+        cassoCallback({
+          accountNumber: stall.accountNumber,
+          amount: 35_000,
+          description: `tien hang ${i}`,
+          transactionDateTime: vn(at - 60_000 + i * 5_000),
+        }),
+      );
+      expect(res.status).toBe(200);
+    }
+    const memo = `PHO BO ${uniqueId()}`;
+    const reports = [
+      sepayCallback({
+        accountNumber: stall.accountNumber,
+        transferAmount: 35_000,
+        content: memo,
+        transactionDate: vn(at),
+      }),
+      genericCallback({
+        accountNumber: stall.accountNumber,
+        amount: 35_000,
+        description: `CT ${memo.toUpperCase()}`,
+        bookedAt: new Date(at + 20_000).toISOString(),
+      }),
+      payosCallback({
+        accountNumber: stall.accountNumber,
+        amount: 35_000,
+        description: memo.toLowerCase(),
+        transactionDateTime: vn(at + 40_000),
+      }),
+    ];
+    for (const [provider, signed] of [
+      ['sepay', reports[0]!],
+      ['generic', reports[1]!],
+      ['payos', reports[2]!],
+    ] as const) {
+      await settle(app);
+      expect((await postCallback(app, provider, signed)).status).toBe(200);
+    }
+    await settle(app);
+    const txs = await transactionsOf(app, stall.accountNumber);
+    expect(txs).toHaveLength(26);
+    const channels = await Promise.all(
+      txs.map(async (t: { id: string }) =>
+        (await app.api('GET', `/v1/transactions/${t.id}`)).body.sources
+          .map((s: { channel: string }) => s.channel)
+          .sort()
+          .join(' '),
+      ),
+    );
+    expect(channels.filter((c) => c === 'callback:casso')).toHaveLength(25);
+    expect(channels).toContain('callback:generic callback:payos callback:sepay');
   });
 
   it('two genuine payments of the same amount from one provider stay two transactions', async () => {

@@ -1,0 +1,1 @@
+CREATE INDEX "transactions_fingerprint_channel_idx" ON "transactions" USING btree ("account_number","amount",("channels"[1]),"booked_at") WHERE not booked_date_only;
