@@ -28,6 +28,16 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
           extends: true,
           test: { name: 'embedded', include: integration, env: { TEST_BACKEND: 'embedded' } },
         },
+        // The production build (`npm run build`): compiled, then started from dist/ on the embedded backend.
+        {
+          extends: true,
+          test: {
+            name: 'build',
+            include: ['test/build/**/*.test.ts'],
+            testTimeout: 120_000,
+            hookTimeout: 180_000,
+          },
+        },
         // Pages in a real headless Chromium (Debian's /usr/bin/chromium), on the embedded backend.
         ...(withBrowser
           ? [

@@ -9,8 +9,9 @@
  * - Database: DATABASE_URL, or (default) a fresh database cc_bench_<ts> on postgres@127.0.0.1, dropped
  *   afterwards (--keep keeps it). Redis: REDIS_URL, or (default) an empty logical database of the local
  *   Redis, whose keys are removed afterwards.
- * - The API (`ROLE=api`) and a worker (`workers/all.ts`) are child processes, and so is the hello-world
- *   server, so the load generator (this process) never shares their event loop.
+ * - The API (`ROLE=api`) and a worker are child processes, compiled first (`npm run build`) and run as
+ *   deployed (`node dist/src/main.js`, `node dist/workers/all.js`); so is the hello-world server, so the
+ *   load generator (this process) never shares their event loop.
  * - Callbacks are measured end to end: HTTP → stored → matched (the transactions counted after the load,
  *   with the time the backlog took to drain), and the acknowledgement latency at a fixed rate.
  * - Metrics are read from rollups; 10M transactions' worth of rollup rows are written in bulk with
@@ -342,6 +343,8 @@ async function main() {
     const profileDir = path.join(workDir, 'profiles');
     const nodeArgs = (name: string) =>
       args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, name)}`] : [];
+    // The worker's heap cap, as the README deploys it (Running on PostgreSQL and Redis).
+    const workerHeap = ['--max-old-space-size=128'];
     const env = {
       DATABASE_URL: database.url,
       REDIS_URL: redis.url,
@@ -356,19 +359,21 @@ async function main() {
       BULLMQ_PREFIX: `cc-bench-${stamp}`,
       ...secrets,
     };
+    // The service runs as deployed: compiled (README, Running on PostgreSQL and Redis).
+    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts'], { stdio: 'inherit' });
     const api = startChild(
       'api',
-      'src/main.ts',
+      'dist/src/main.js',
       { ...env, ROLE: 'api' },
       path.join(workDir, 'api.log'),
       nodeArgs('api'),
     );
     const worker = startChild(
       'worker',
-      'workers/all.ts',
+      'dist/workers/all.js',
       env,
       path.join(workDir, 'worker.log'),
-      nodeArgs('worker'),
+      [...workerHeap, ...nodeArgs('worker')],
     );
     children.push(api, worker);
     await waitReady(api, `${base}/readyz`);

@@ -19,9 +19,10 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * `node [nodeArgs] --import tsx <script>`: the same loader `tsx <script>` uses, but with the script in
- * this very process id (tsx's CLI would put a wrapper process in between, whose RSS is not the server's).
- * Output goes to `log`, as a service's would go to its log file.
+ * `node [nodeArgs] <script>`: compiled JavaScript as deployed (`npm run build`), or TypeScript with
+ * `--import tsx`, the loader `tsx <script>` uses but with the script in this very process id (tsx's CLI
+ * would put a wrapper process in between, whose RSS is not the server's). Output goes to `log`, as a
+ * service's would go to its log file.
  */
 export function startChild(
   name: string,
@@ -31,7 +32,8 @@ export function startChild(
   nodeArgs: string[] = [],
 ): Child {
   const fd = openSync(log, 'a');
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', fd, fd],
   });
