@@ -368,13 +368,10 @@ async function main() {
       path.join(workDir, 'api.log'),
       nodeArgs('api'),
     );
-    const worker = startChild(
-      'worker',
-      'dist/workers/all.js',
-      env,
-      path.join(workDir, 'worker.log'),
-      [...workerHeap, ...nodeArgs('worker')],
-    );
+    const worker = startChild('worker', 'dist/workers/all.js', env, path.join(workDir, 'worker.log'), [
+      ...workerHeap,
+      ...nodeArgs('worker'),
+    ]);
     children.push(api, worker);
     await waitReady(api, `${base}/readyz`);
     log(
