@@ -197,17 +197,17 @@ async function recordRound(
                  abs(extract(epoch from (u.booked_at - x.at))) as distance, u.created_at
           from (
             -- A report without reference codes may be any credit of the account and amount booked close
-            -- to it, and only the nearest ones not yet reported by its channel are kept (below). A stall
-            -- paid 35,000 đ a hundred times an hour by one channel has a hundred such credits in the
-            -- window, all its channel's own: walked in time order they would all be read, for nothing. So
-            -- the walk goes per other channel (by the channel that first reported each credit, found one
-            -- index probe per channel) and reads, on each side of the report's time, only that channel's
-            -- nearest. Timed report and timed credits within the window; timed report and calendar-day
-            -- credits (partial index, few); calendar-day report.
+            -- to it (30 minutes either side; a calendar-day report: its day and the hour before), and only
+            -- the nearest ones not yet reported by its channel are kept (below). A stall paid 35,000 đ a
+            -- hundred times an hour by one channel has a hundred such credits in the window, all its
+            -- channel's own: walked in time order they would all be read, for nothing. So the walk goes
+            -- per other channel (by the channel that first reported each timed credit, found one index
+            -- probe per channel) and reads, on each side of the report's time, only that channel's
+            -- nearest. Calendar-day credits (some statement lines: partial index, few) are read whole.
             select t.* from (
               with recursive firsts(channel) as (
                 (select f.channels[1] from transactions f
-                 where cardinality(x.codes) = 0 and not x.date_only
+                 where cardinality(x.codes) = 0
                    and f.account_number = x.account_number and f.amount = x.amount and not f.booked_date_only
                  order by f.channels[1] limit 1)
                 union all
@@ -223,14 +223,18 @@ async function recordRound(
               (select t.* from transactions t
                where t.account_number = x.account_number and t.amount = x.amount
                  and t.channels[1] = other.channel and not t.booked_date_only
-                 and t.booked_at >= x.at and t.booked_at <= x.at + make_interval(mins => ${window}::int)
+                 and t.booked_at >= x.at
+                 and t.booked_at <= x.at + case when x.date_only then interval '25 hours'
+                                                else make_interval(mins => ${window}::int) end
                  and t.direction = x.direction and not (x.channel = any(t.channels))
                order by t.booked_at fetch first ${sql.raw(String(CANDIDATES))} rows with ties)
               union all
               (select t.* from transactions t
                where t.account_number = x.account_number and t.amount = x.amount
                  and t.channels[1] = other.channel and not t.booked_date_only
-                 and t.booked_at < x.at and t.booked_at >= x.at - make_interval(mins => ${window}::int)
+                 and t.booked_at < x.at
+                 and t.booked_at >= x.at - case when x.date_only then interval '1 hour'
+                                                else make_interval(mins => ${window}::int) end
                  and t.direction = x.direction and not (x.channel = any(t.channels))
                order by t.booked_at desc fetch first ${sql.raw(String(CANDIDATES))} rows with ties)
             ) t
@@ -238,22 +242,8 @@ async function recordRound(
             select t.* from transactions t
             where cardinality(x.codes) = 0
               and t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
-              and not x.date_only and t.booked_date_only
-              and t.booked_at > x.at - interval '25 hours' and t.booked_at <= x.at + interval '1 hour'
-            union all
-            (select t.* from transactions t
-             where cardinality(x.codes) = 0 and x.date_only
-               and t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
-               and t.booked_at >= x.at and t.booked_at < x.at + interval '25 hours'
-               and not (x.channel = any(t.channels))
-             order by t.booked_at fetch first ${sql.raw(String(CANDIDATES))} rows with ties)
-            union all
-            (select t.* from transactions t
-             where cardinality(x.codes) = 0 and x.date_only
-               and t.account_number = x.account_number and t.amount = x.amount and t.direction = x.direction
-               and t.booked_at < x.at and t.booked_at >= x.at - interval '1 hour'
-               and not (x.channel = any(t.channels))
-             order by t.booked_at desc fetch first ${sql.raw(String(CANDIDATES))} rows with ties)
+              and t.booked_date_only
+              and t.booked_at > x.at - interval '25 hours' and t.booked_at < x.at + interval '25 hours'
             -- A report with reference codes is only ever the same credit as one sharing a code, or one
             -- whose channel cut the codes from the memo (memosCompatible: two different codes are two
             -- payments). A school paid one fee by hundreds of students a day reads a handful of rows,
@@ -299,17 +289,19 @@ async function recordRound(
   const collided: number[] = [];
   for (const { i, codes: referenceCodes } of fresh) {
     const r = reports[i]!;
+    if (waiting.has(creditKey(r))) {
+      collided.push(i);
+      continue;
+    }
     const compatible = compatibleWith({ memo: r.memo, referenceCodes, bankReference: r.bankReference });
-    const same = waiting.has(creditKey(r))
-      ? undefined
-      : (byReport.get(i) ?? []).find((c) =>
-          compatible({
-            memo: c.memo,
-            referenceCodes: pgArray(c.reference_codes),
-            bankReference: c.bank_reference,
-          }),
-        );
-    if (waiting.has(creditKey(r)) || (same && joined.has(same.id))) {
+    const same = (byReport.get(i) ?? []).find((c) =>
+      compatible({
+        memo: c.memo,
+        referenceCodes: pgArray(c.reference_codes),
+        bankReference: c.bank_reference,
+      }),
+    );
+    if (same && joined.has(same.id)) {
       waiting.add(creditKey(r));
       collided.push(i);
       continue;

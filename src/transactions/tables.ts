@@ -56,10 +56,10 @@ export const transactions = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    // The cross-channel fingerprint looks here: same account, same amount, booked close together.
+    // An account's credits by time (a statement's import reads those it must explain: unconfirmedCredits).
     index('transactions_fingerprint_idx').on(t.accountNumber, t.amount, t.bookedAt),
-    // …walked per channel (the first to report each credit): a report skips its own channel's credits
-    // without reading them.
+    // The cross-channel fingerprint looks here: same account, same amount, booked close together, walked
+    // per channel (the first to report each credit), so a report skips its own channel's credits unread.
     index('transactions_fingerprint_channel_idx')
       .on(t.accountNumber, t.amount, sql`(${t.channels}[1])`, t.bookedAt)
       .where(sql`not booked_date_only`),

@@ -151,6 +151,36 @@ describe('bank statement import', () => {
     expect(await transactionsOf(app, account)).toHaveLength(4);
   });
 
+  it('a calendar-day line is the sale a callback reported that day, among the stall’s other same-price sales', async () => {
+    const { hamlets } = await createCommune(app);
+    const stall = await createPayee(app, hamlets[0]!);
+    const now = vn(-5);
+    const memo = `PHO BO ${uniqueId()}`.toUpperCase();
+    for (const content of ['tien hang 1', 'tien hang 2', 'tien hang 3', memo]) {
+      const res = await postCallback(
+        app,
+        'sepay',
+        sepayCallback({
+          accountNumber: stall.accountNumber,
+          transferAmount: 35_000,
+          content,
+          transactionDate: now.local,
+        }),
+      );
+      expect(res.status).toBe(200);
+    }
+    await settle(app);
+    const [y, m, d] = now.day.split('-');
+    const res = await postStatement(
+      `Ngày giao dịch,Ghi có,Mô tả\n${d}/${m}/${y},"35,000",${memo}\n${d}/${m}/${y},"35,000",BAN HANG KHAC ${uniqueId()}\n`,
+      'text/csv',
+      `?accountNumber=${stall.accountNumber}`,
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ lines: 2, alreadyKnown: 1, created: 1 });
+    expect(await transactionsOf(app, stall.accountNumber)).toHaveLength(5);
+  });
+
   it('refuses an unreadable statement, a wrong account and an outsider, storing nothing', async () => {
     const { commune } = await createCommune(app);
     const payee = await createPayee(app, commune);
