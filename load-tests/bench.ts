@@ -516,6 +516,7 @@ async function main() {
           `${m.rows.paymentMonth.toLocaleString('en-US')} payment_month_rollups, ` +
           `${m.rows.payer.toLocaleString('en-US')} payer_rollups, ${m.rows.payerMonth.toLocaleString('en-US')} payer_month_rollups, ` +
           `${m.rows.payerScope.toLocaleString('en-US')} payer_scope_rollups, ${m.rows.payerTally.toLocaleString('en-US')} payer_tallies, ` +
+          `${m.rows.stallPeriod.toLocaleString('en-US')} stall_period_rollups, ${m.rows.stallTally.toLocaleString('en-US')} stall_tallies, ` +
           `${m.rows.payee.toLocaleString('en-US')} payee_rollups rows), not by real payments`,
       );
       const admin = apiClient(base, adminKey);

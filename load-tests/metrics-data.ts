@@ -29,6 +29,8 @@ export type MetricsWorld = {
     payee: number;
     payerScope: number;
     payerTally: number;
+    stallPeriod: number;
+    stallTally: number;
   };
   seconds: number;
 };
@@ -159,6 +161,24 @@ export async function generateMetricsData(
       from payer_scope_rollups
       where count > 0 and unit_code in (select code from units where path like ${`/${province}/%`})
       group by 1, 2, 3, 4`;
+    // The stalls' cashless months and years, and the stalls paid per scope and period, as migration 0013
+    // backfills them.
+    const stallPeriods = await sql`insert into stall_period_rollups (payee_id, period, count)
+      select r.payee_id, p.period, count(*)
+      from payee_rollups r
+      join payees e on e.id = r.payee_id and e.kind = 'market_vendor'
+      join units u on u.code = e.unit_code
+      cross join lateral (values (to_char(r.day, 'YYYY-MM')), (to_char(r.day, 'YYYY'))) p(period)
+      where r.channel <> 'cash' and r.count > 0 and u.path like ${`/${province}/%`}
+      group by 1, 2`;
+    const stallTallies = await sql`insert into stall_tallies (unit_code, period, stalls)
+      select s.code, r.period, count(*)
+      from stall_period_rollups r
+      join payees e on e.id = r.payee_id
+      join units u on u.code = e.unit_code
+      cross join lateral unnest(string_to_array(trim(both '/' from u.path), '/')) s(code)
+      where r.count > 0 and u.path like ${`/${province}/%`}
+      group by 1, 2`;
     const [total] = await sql<{ n: number }[]>`select sum(n)::int8 as n from bench_facts`;
     await sql`drop table bench_facts`;
     await sql`analyze payment_rollups`;
@@ -168,6 +188,8 @@ export async function generateMetricsData(
     await sql`analyze payment_month_rollups`;
     await sql`analyze payer_scope_rollups`;
     await sql`analyze payer_tallies`;
+    await sql`analyze stall_period_rollups`;
+    await sql`analyze stall_tallies`;
     // Vacuumed as well, as autovacuum would soon after such an insert on a real server (it is off on this
     // machine): the household counts are then index-only scans, not a heap page per household.
     await sql`vacuum analyze units`;
@@ -185,6 +207,8 @@ export async function generateMetricsData(
         payee: stalls.count + counters.count,
         payerScope: scopes.count,
         payerTally: tallies.count,
+        stallPeriod: stallPeriods.count,
+        stallTally: stallTallies.count,
       },
       seconds: (performance.now() - started) / 1000,
     };

@@ -29,7 +29,8 @@ try {
     console.error(
       `rollups rebuilt from ${summary.sources.join(', ') || 'no sources'}: ${summary.payments} payment rows, ` +
         `${summary.paymentMonths} payment-month rows, ${summary.payers} payer rows, ${summary.payerMonths} payer-month rows, ` +
-        `${summary.payees} payee rows, ${summary.payerScopes} payer-scope rows, ${summary.payerTallies} payer tallies ` +
+        `${summary.payees} payee rows, ${summary.payerScopes} payer-scope rows, ${summary.payerTallies} payer tallies, ` +
+        `${summary.stallPeriods} stall-period rows, ${summary.stallTallies} stall tallies ` +
         `(${Math.round(performance.now() - started)} ms)`,
     );
   }

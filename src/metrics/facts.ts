@@ -35,6 +35,63 @@ export class UnknownFactUnitError extends Error {
 }
 
 /**
+ * The CTEs that move payee_rollups, stall_period_rollups and stall_tallies by the facts of a CTE `f`
+ * (day, payee_id, channel, count, value), each table's rows upserted in key order. stall_period_rollups
+ * counts a market stall's (a market_vendor payee's) cashless payee_rollups rows above 0 per month and year:
+ * a row that crossed 0 moves its month and year, and a count that crossed 0 moves the stall tally of every
+ * scope on the stall's own unit's path (a payment's unit may be its payer's). A row's old count is its new
+ * count less what this statement added. So only a stall's first payment of a day by a channel, or the undo
+ * of its last, writes past payee_rollups.
+ */
+const payeeAndStallCtes = sql`
+      payee_facts as (
+        select payee_id, day, channel, sum(count)::bigint as count, sum(value)::bigint as value
+        from f group by payee_id, day, channel
+      ),
+      payee_days as (
+        insert into payee_rollups (day, payee_id, channel, count, value)
+        select day, payee_id, channel, count, value from payee_facts
+        order by payee_id, day, channel
+        on conflict (payee_id, day, channel) do update
+          set count = payee_rollups.count + excluded.count, value = payee_rollups.value + excluded.value
+        returning payee_id, day, channel, count
+      ),
+      stall_facts as (
+        select d.payee_id, p.period, sum(case when d.count > 0 then 1 else -1 end)::bigint as count
+        from payee_days d join payee_facts pf using (payee_id, day, channel)
+        join payees e on e.id = d.payee_id and e.kind = 'market_vendor'
+        cross join lateral (values (to_char(d.day, 'YYYY-MM')), (to_char(d.day, 'YYYY'))) p(period)
+        where d.channel <> 'cash' and (d.count > 0) <> (d.count - pf.count > 0)
+        group by 1, 2
+        having sum(case when d.count > 0 then 1 else -1 end) <> 0
+      ),
+      stall_periods as (
+        insert into stall_period_rollups (payee_id, period, count)
+        select payee_id, period, count from stall_facts
+        order by payee_id, period
+        on conflict (payee_id, period) do update set count = stall_period_rollups.count + excluded.count
+        returning payee_id, period, count
+      ),
+      stall_moves as (
+        select s.code as unit_code, sp.period,
+               sum(case when sp.count > 0 and sp.count - sf.count <= 0 then 1
+                        when sp.count <= 0 and sp.count - sf.count > 0 then -1
+                        else 0 end) as stalls
+        from stall_periods sp join stall_facts sf using (payee_id, period)
+        join payees e on e.id = sp.payee_id
+        join units u on u.code = e.unit_code
+        cross join lateral unnest(string_to_array(trim(both '/' from u.path), '/')) s(code)
+        group by 1, 2
+      ),
+      stalls as (
+        insert into stall_tallies (unit_code, period, stalls)
+        select unit_code, period, stalls from stall_moves where stalls <> 0
+        order by unit_code, period
+        on conflict (unit_code, period) do update set stalls = stall_tallies.stalls + excluded.stalls
+        returning 1
+      )`;
+
+/**
  * The CTEs that move payment_month_rollups, payer_scope_rollups and payer_tallies by the facts of a CTE
  * `f` (day, month, unit_code, unit_path, category, channel, payer_key, count, value), each table's rows
  * upserted in key order. A payer counts in every scope on its unit's path (the unit and each unit above),
@@ -96,7 +153,8 @@ const monthAndScopeCtes = sql`
 
 /**
  * Applies a payment fact to the rollups (payment_rollups, payment_month_rollups, payer_rollups,
- * payer_month_rollups, payee_rollups, payer_scope_rollups, payer_tallies), inside the caller's
+ * payer_month_rollups, payee_rollups, payer_scope_rollups, payer_tallies, stall_period_rollups,
+ * stall_tallies), inside the caller's
  * transaction: the caller's commit stores the money and its metrics together or neither.
  *
  * One statement of upserts, always in the same table order, so concurrent callers lock rollup
@@ -114,6 +172,7 @@ export async function recordPaymentFact(db: DbOrTx, fact: PaymentFact): Promise<
       with u as (select code, path from units where code = ${fact.unitCode}),
       f as (
         select ${day}::date as day, ${month}::date as month, u.code as unit_code, u.path as unit_path,
+               ${fact.payeeId}::uuid as payee_id,
                ${fact.category}::text as category, ${fact.channel}::text as channel,
                ${fact.payerKey}::text as payer_key, ${fact.count}::bigint as count, ${fact.value}::bigint as value
         from u
@@ -147,22 +206,16 @@ export async function recordPaymentFact(db: DbOrTx, fact: PaymentFact): Promise<
           set count = payer_month_rollups.count + excluded.count
         returning 1
       ),
-      payees as (
-        insert into payee_rollups (day, payee_id, channel, count, value)
-        select ${day}::date, ${fact.payeeId}::uuid, ${fact.channel}, ${fact.count}::bigint, ${fact.value}::bigint
-        from u
-        on conflict (payee_id, day, channel) do update
-          set count = payee_rollups.count + excluded.count, value = payee_rollups.value + excluded.value
-        returning 1
-      ),
+      ${payeeAndStallCtes},
       ${monthAndScopeCtes}
       select (select count(*) from u)::int as units,
              (select count(*) from payments)::int as p,
              (select count(*) from payment_months)::int as pm,
              (select count(*) from payers)::int as r,
              (select count(*) from payer_months)::int as m,
-             (select count(*) from payees)::int as e,
-             (select count(*) from tallies)::int as t`,
+             (select count(*) from payee_days)::int as e,
+             (select count(*) from tallies)::int as t,
+             (select count(*) from stalls)::int as s`,
   );
   if (!row || row.units === 0) throw new UnknownFactUnitError(fact.unitCode);
   if (fact.count < 0 && fact.payerKey !== null) {
@@ -260,22 +313,15 @@ export async function recordPaymentFacts(db: DbOrTx, facts: PaymentFact[]): Prom
           set count = payer_month_rollups.count + excluded.count
         returning 1
       ),
-      payees as (
-        insert into payee_rollups (day, payee_id, channel, count, value)
-        select day, payee_id, channel, sum(count), sum(value)
-        from f group by payee_id, day, channel
-        order by payee_id, day, channel
-        on conflict (payee_id, day, channel) do update
-          set count = payee_rollups.count + excluded.count, value = payee_rollups.value + excluded.value
-        returning 1
-      ),
+      ${payeeAndStallCtes},
       ${monthAndScopeCtes}
       select (select count(*) from payments)::int as p,
              (select count(*) from payment_months)::int as pm,
              (select count(*) from payers)::int as r,
              (select count(*) from payer_months)::int as m,
-             (select count(*) from payees)::int as e,
+             (select count(*) from payee_days)::int as e,
              (select count(*) from tallies)::int as t,
+             (select count(*) from stalls)::int as s,
              (select coalesce(jsonb_agg(distinct unit_code), '[]'::jsonb) from f) as found`,
   );
   // A fact of an unknown unit would be lost: throw, so the caller's transaction rolls back.

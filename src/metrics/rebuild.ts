@@ -1,5 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { type DbOrTx, queryRows } from '../db/client.js';
+import { payees } from '../payees/tables.js';
 import { households, units } from '../units/tables.js';
 import { vnDay } from './day.js';
 import { type PaymentFact, UnknownFactUnitError } from './facts.js';
@@ -12,6 +13,8 @@ import {
   payerTallies,
   paymentMonthRollups,
   paymentRollups,
+  stallPeriodRollups,
+  stallTallies,
 } from './tables.js';
 
 /*
@@ -20,7 +23,7 @@ import {
  * must be equal, row for row, except for rows that sum to nothing (a payment and its undo), which the
  * incremental path may leave behind and which are ignored on both sides. payer_tallies are a function
  * of payer_scope_rollups and the households (a row above 0 is a payer there, an adopter when cashless and
- * a household's code).
+ * a household's code). stall_tallies are likewise a function of stall_period_rollups and the stalls' units.
  */
 
 type PaymentRow = typeof paymentRollups.$inferInsert;
@@ -30,6 +33,8 @@ type PayerMonthRow = typeof payerMonthRollups.$inferInsert;
 type PaymentMonthRow = typeof paymentMonthRollups.$inferInsert;
 type PayerScopeRow = typeof payerScopeRollups.$inferInsert;
 type PayerTallyRow = typeof payerTallies.$inferInsert;
+type StallPeriodRow = typeof stallPeriodRollups.$inferInsert;
+type StallTallyRow = typeof stallTallies.$inferInsert;
 
 export type RollupSet = {
   payments: Map<string, PaymentRow>;
@@ -39,6 +44,8 @@ export type RollupSet = {
   payees: Map<string, PayeeRow>;
   payerScopes: Map<string, PayerScopeRow>;
   payerTallies: Map<string, PayerTallyRow>;
+  stallPeriods: Map<string, StallPeriodRow>;
+  stallTallies: Map<string, StallTallyRow>;
 };
 
 const sep = '\u001f';
@@ -58,6 +65,10 @@ export const payerScopeKey = (
 ) => [r.unitCode, r.period, String(r.cash), r.category, r.payerKey].join(sep);
 export const payerTallyKey = (r: Pick<PayerTallyRow, 'unitCode' | 'period' | 'cash' | 'category'>) =>
   [r.unitCode, r.period, String(r.cash), r.category].join(sep);
+export const stallPeriodKey = (r: Pick<StallPeriodRow, 'payeeId' | 'period'>) =>
+  [r.payeeId, r.period].join(sep);
+export const stallTallyKey = (r: Pick<StallTallyRow, 'unitCode' | 'period'>) =>
+  [r.unitCode, r.period].join(sep);
 
 const emptySet = (): RollupSet => ({
   payments: new Map(),
@@ -67,6 +78,8 @@ const emptySet = (): RollupSet => ({
   payees: new Map(),
   payerScopes: new Map(),
   payerTallies: new Map(),
+  stallPeriods: new Map(),
+  stallTallies: new Map(),
 });
 
 /**
@@ -150,6 +163,8 @@ function withoutEmpty(set: RollupSet): RollupSet {
     payees: keep(set.payees),
     payerScopes: keep(set.payerScopes),
     payerTallies: new Map([...set.payerTallies].filter(([, t]) => t.payers !== 0 || t.adopters !== 0)),
+    stallPeriods: keep(set.stallPeriods),
+    stallTallies: new Map([...set.stallTallies].filter(([, t]) => t.stalls !== 0)),
   };
 }
 
@@ -167,6 +182,45 @@ function withTallies(set: RollupSet, householdCodes: ReadonlySet<string>): Rollu
     tallies.set(tk, t);
   }
   return { ...set, payerTallies: tallies };
+}
+
+/**
+ * Counts each market stall's cashless payee rows above 0 per month and year, and each stall with such a
+ * row in a period once in every scope on its unit's path. `stallUnitPaths`: the stalls and their units' paths.
+ */
+function withStallTallies(set: RollupSet, stallUnitPaths: ReadonlyMap<string, string>): RollupSet {
+  const periods = new Map<string, StallPeriodRow>();
+  for (const r of set.payees.values()) {
+    if (r.count <= 0 || r.channel === 'cash' || !stallUnitPaths.has(r.payeeId)) continue;
+    for (const period of [r.day.slice(0, 7), r.day.slice(0, 4)]) {
+      const pk = stallPeriodKey({ payeeId: r.payeeId, period });
+      const p = periods.get(pk) ?? { payeeId: r.payeeId, period, count: 0 };
+      p.count += 1;
+      periods.set(pk, p);
+    }
+  }
+  const tallies = new Map<string, StallTallyRow>();
+  for (const r of periods.values()) {
+    const path = stallUnitPaths.get(r.payeeId)!;
+    for (const unitCode of path.split('/').filter((code) => code !== '')) {
+      const key = { unitCode, period: r.period };
+      const tk = stallTallyKey(key);
+      const t = tallies.get(tk) ?? { ...key, stalls: 0 };
+      t.stalls += 1;
+      tallies.set(tk, t);
+    }
+  }
+  return { ...set, stallPeriods: periods, stallTallies: tallies };
+}
+
+/** Each market stall's unit path. */
+async function stallUnitPathsOf(db: DbOrTx): Promise<Map<string, string>> {
+  const rows = await db
+    .select({ id: payees.id, path: units.path })
+    .from(payees)
+    .innerJoin(units, eq(units.code, payees.unitCode))
+    .where(eq(payees.kind, 'market_vendor'));
+  return new Map(rows.map((r) => [r.id, r.path]));
 }
 
 async function unitPathsOf(db: DbOrTx): Promise<Map<string, string>> {
@@ -196,7 +250,7 @@ export async function computeRollups(db: DbOrTx, sources?: FactSource[]): Promis
   const householdCodes = new Set(
     (await db.select({ code: households.code }).from(households)).map((h) => h.code),
   );
-  return withoutEmpty(withTallies(set, householdCodes));
+  return withoutEmpty(withStallTallies(withTallies(set, householdCodes), await stallUnitPathsOf(db)));
 }
 
 /** The rollups as stored, without rows that sum to nothing. */
@@ -240,6 +294,14 @@ export async function readRollups(db: DbOrTx): Promise<RollupSet> {
     sql`select unit_code as "unitCode", period, cash, category, payers, adopters
         from payer_tallies where payers <> 0 or adopters <> 0`,
   );
+  const stallPeriods = await queryRows<StallPeriodRow & Record<string, unknown>>(
+    db,
+    sql`select payee_id::text as "payeeId", period, count from stall_period_rollups where count <> 0`,
+  );
+  const stalls = await queryRows<StallTallyRow & Record<string, unknown>>(
+    db,
+    sql`select unit_code as "unitCode", period, stalls from stall_tallies where stalls <> 0`,
+  );
   return {
     payments: new Map(
       payments.map((r) => [paymentKey(r), { ...r, count: Number(r.count), value: Number(r.value) }]),
@@ -264,6 +326,8 @@ export async function readRollups(db: DbOrTx): Promise<RollupSet> {
         { ...r, payers: Number(r.payers), adopters: Number(r.adopters) },
       ]),
     ),
+    stallPeriods: new Map(stallPeriods.map((r) => [stallPeriodKey(r), { ...r, count: Number(r.count) }])),
+    stallTallies: new Map(stalls.map((r) => [stallTallyKey(r), { ...r, stalls: Number(r.stalls) }])),
   };
 }
 
@@ -275,9 +339,14 @@ export type RollupDifference = {
     | 'payer_month_rollups'
     | 'payee_rollups'
     | 'payer_scope_rollups'
-    | 'payer_tallies';
+    | 'payer_tallies'
+    | 'stall_period_rollups'
+    | 'stall_tallies';
   key: Record<string, string>;
-  /** The row's amounts: count (and value) for most tables, household too for scope rows, payers and adopters for tallies. */
+  /**
+   * The row's amounts: count (and value) for most tables, household too for scope rows, payers and
+   * adopters for payer tallies, stalls for stall tallies.
+   */
   stored: Record<string, number | boolean> | null;
   rebuilt: Record<string, number | boolean> | null;
 };
@@ -392,6 +461,20 @@ export async function compareRollupsWithRebuild(
         (r) => ({ unitCode: r.unitCode, period: r.period, cash: String(r.cash), category: r.category }),
         (r) => ({ payers: r.payers, adopters: r.adopters }),
       ),
+      ...diff(
+        'stall_period_rollups',
+        stored.stallPeriods,
+        rebuilt.stallPeriods,
+        (r) => ({ payeeId: r.payeeId, period: r.period }),
+        (r) => ({ count: r.count }),
+      ),
+      ...diff(
+        'stall_tallies',
+        stored.stallTallies,
+        rebuilt.stallTallies,
+        (r) => ({ unitCode: r.unitCode, period: r.period }),
+        (r) => ({ stalls: r.stalls }),
+      ),
     ];
   };
   return db.transaction(run, { isolationLevel: 'repeatable read', accessMode: 'read only' });
@@ -409,6 +492,8 @@ export type RebuildSummary = {
   payees: number;
   payerScopes: number;
   payerTallies: number;
+  stallPeriods: number;
+  stallTallies: number;
   sources: string[];
 };
 
@@ -421,7 +506,7 @@ export async function rebuildRollups(db: DbOrTx, sources?: FactSource[]): Promis
   return db.transaction(async (tx) => {
     await tx.execute(
       sql`lock table payment_rollups, payment_month_rollups, payer_rollups, payer_month_rollups, payee_rollups,
-                     payer_scope_rollups, payer_tallies in exclusive mode`,
+                     payer_scope_rollups, payer_tallies, stall_period_rollups, stall_tallies in exclusive mode`,
     );
     const set = await computeRollups(tx, chosen);
     await tx.execute(sql`delete from payment_rollups`);
@@ -431,6 +516,8 @@ export async function rebuildRollups(db: DbOrTx, sources?: FactSource[]): Promis
     await tx.execute(sql`delete from payment_month_rollups`);
     await tx.execute(sql`delete from payer_scope_rollups`);
     await tx.execute(sql`delete from payer_tallies`);
+    await tx.execute(sql`delete from stall_period_rollups`);
+    await tx.execute(sql`delete from stall_tallies`);
     await insertChunks([...set.payments.values()], (c) => tx.insert(paymentRollups).values(c));
     await insertChunks([...set.payers.values()], (c) => tx.insert(payerRollups).values(c));
     await insertChunks([...set.payerMonths.values()], (c) => tx.insert(payerMonthRollups).values(c));
@@ -438,6 +525,8 @@ export async function rebuildRollups(db: DbOrTx, sources?: FactSource[]): Promis
     await insertChunks([...set.paymentMonths.values()], (c) => tx.insert(paymentMonthRollups).values(c));
     await insertChunks([...set.payerScopes.values()], (c) => tx.insert(payerScopeRollups).values(c));
     await insertChunks([...set.payerTallies.values()], (c) => tx.insert(payerTallies).values(c));
+    await insertChunks([...set.stallPeriods.values()], (c) => tx.insert(stallPeriodRollups).values(c));
+    await insertChunks([...set.stallTallies.values()], (c) => tx.insert(stallTallies).values(c));
     return {
       payments: set.payments.size,
       paymentMonths: set.paymentMonths.size,
@@ -446,6 +535,8 @@ export async function rebuildRollups(db: DbOrTx, sources?: FactSource[]): Promis
       payees: set.payees.size,
       payerScopes: set.payerScopes.size,
       payerTallies: set.payerTallies.size,
+      stallPeriods: set.stallPeriods.size,
+      stallTallies: set.stallTallies.size,
       sources: chosen.map((s) => s.name),
     };
   });

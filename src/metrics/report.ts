@@ -54,7 +54,7 @@ export async function cashlessReport(
     cashlessFigures(db, q),
     // By unit, the total is the sum of the children's counts (and the unit's own): one count, not two.
     groupBy === 'unit' ? Promise.resolve(0) : householdsUnder(db, unit.path),
-    marketFigures(db, unit.path, period.from, period.to),
+    marketFigures(db, unit, period.from, period.to),
     groupBy === 'unit' ? listChildren(db, unit.code) : Promise.resolve([]),
     groupBy === 'unit' ? householdsByChild(db, unit.path) : Promise.resolve(new Map<string, number>()),
   ]);

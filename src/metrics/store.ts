@@ -75,12 +75,7 @@ type PayerRow = { key: string; total: boolean; cash: boolean; payers: number; ad
  * day a payment was recorded. Undefined when a day outside the range has one.
  */
 async function wholeMonths(db: DbOrTx, codes: SQL, from: string, to: string): Promise<string[] | undefined> {
-  const first = monthStart(from);
-  const last = addDays(monthStart(to, -1), -1);
-  const outside = [
-    ...(first < from ? [{ from: first, to: addDays(from, -1) }] : []),
-    ...(to < last ? [{ from: addDays(to, 1), to: last }] : []),
-  ];
+  const outside = daysOutside(from, to);
   if (outside.length > 0) {
     const probes = outside.flatMap((d) => [
       sql`exists (select 1 from payment_rollups where unit_code = ${codes}
@@ -95,6 +90,23 @@ async function wholeMonths(db: DbOrTx, codes: SQL, from: string, to: string): Pr
     if (row?.found) return undefined;
   }
   return eachMonth(from, to);
+}
+
+/** The days of the first and last calendar month of [from, to] that are outside it. */
+function daysOutside(from: string, to: string): { from: string; to: string }[] {
+  const first = monthStart(from);
+  const last = addDays(monthStart(to, -1), -1);
+  return [
+    ...(first < from ? [{ from: first, to: addDays(from, -1) }] : []),
+    ...(to < last ? [{ from: addDays(to, 1), to: last }] : []),
+  ];
+}
+
+/** The tallied period of whole months: 'YYYY-MM' for one month, 'YYYY' for a calendar year, else undefined. */
+function talliedPeriod(months: string[]): string | undefined {
+  const year = months[0]!.slice(0, 4);
+  if (months.length === 1) return months[0]!;
+  return months.length === 12 && months[0] === `${year}-01` && months[11] === `${year}-12` ? year : undefined;
 }
 
 /** Count and value per group and cash/cashless: from the monthly rollups when the range is whole months. */
@@ -131,13 +143,7 @@ async function talliedPayerRows(
   months: string[],
   children: string[],
 ): Promise<PayerRow[] | undefined> {
-  const year = months[0]!.slice(0, 4);
-  const period =
-    months.length === 1
-      ? months[0]!
-      : months.length === 12 && months[0] === `${year}-01` && months[11] === `${year}-12`
-        ? year
-        : undefined;
+  const period = talliedPeriod(months);
   if (period === undefined) return undefined;
   const read = (where: SQL, key: SQL, total: boolean) =>
     sql`select ${key} as key, ${sql.raw(String(total))} as total, cash, payers::int as payers, adopters::int as adopters
@@ -320,28 +326,56 @@ export type MarketFigures = { stalls: number; stallsWithQr: number; stallsPaidBy
 /**
  * Market stalls (market_vendor payees) under the unit. Every payee has a bank account and so a static
  * VietQR (GET /v1/payees/{id}/qr.svg): stallsWithQr counts all of them. stallsPaidByQr counts those with at
- * least one cashless payment (QR, transfer or e-wallet, net of undos) in the period: a payee_rollups row
- * above 0 there. An undo is recorded on its payment's day and channel (the booked time of the
- * transaction), so it nets out in the same row and a row never stays below 0: "a row above 0" is "the
- * rows sum above 0", and the lookup stops at the first such row instead of summing a year of days.
+ * least one cashless payment (QR, transfer or e-wallet, net of undos) in the period.
+ *
+ * Over a whole month or calendar year that is stall_tallies' row: one lookup, whatever the number of
+ * stalls. A range reads as its whole month(s) when no payee was paid on the days of its months outside it
+ * (checked on payee_rollups' day index: "this month so far" has no payments after today), as in
+ * wholeMonths. Otherwise each stall is looked up in payee_rollups: a row above 0 in the period. An undo is
+ * recorded on its payment's day and channel (the booked time of the transaction), so it nets out in the
+ * same row and a row never stays below 0: "a row above 0" is "the rows sum above 0", and the lookup stops
+ * at the first such row instead of summing a year of days.
  */
 export async function marketFigures(
   db: DbOrTx,
-  unitPath: string,
+  unit: { code: string; path: string },
   from: string,
   to: string,
 ): Promise<MarketFigures> {
+  const stallsUnder = sql`payees p join units u on u.code = p.unit_code
+        where p.kind = 'market_vendor' and ${pathRange(sql`u.path`, unit.path)}`;
+  const period = await tallyPeriodOfRange(db, from, to);
   const [row] = await queryRows<{ stalls: number; paid: number }>(
     db,
-    sql`select count(*)::int as stalls,
-               count(*) filter (where exists (
-                 select 1 from payee_rollups r
-                 where r.payee_id = p.id and r.day between ${from}::date and ${to}::date and r.channel <> 'cash'
-                   and r.count > 0))::int as paid
-        from payees p join units u on u.code = p.unit_code
-        where p.kind = 'market_vendor' and ${pathRange(sql`u.path`, unitPath)}`,
+    period
+      ? sql`select count(*)::int as stalls,
+                   coalesce((select stalls from stall_tallies where unit_code = ${unit.code} and period = ${period}), 0)::int as paid
+            from ${stallsUnder}`
+      : sql`select count(*)::int as stalls,
+                   count(*) filter (where exists (
+                     select 1 from payee_rollups r
+                     where r.payee_id = p.id and r.day between ${from}::date and ${to}::date and r.channel <> 'cash'
+                       and r.count > 0))::int as paid
+            from ${stallsUnder}`,
   );
   return { stalls: row?.stalls ?? 0, stallsWithQr: row?.stalls ?? 0, stallsPaidByQr: row?.paid ?? 0 };
+}
+
+/** The stall_tallies period that [from, to] reads the same as, or undefined (see marketFigures). */
+async function tallyPeriodOfRange(db: DbOrTx, from: string, to: string): Promise<string | undefined> {
+  const period = talliedPeriod(eachMonth(from, to));
+  const outside = daysOutside(from, to);
+  if (period === undefined || outside.length === 0) return period;
+  const [row] = await queryRows<{ found: boolean }>(
+    db,
+    sql`select ${sql.join(
+      outside.map(
+        (d) => sql`exists (select 1 from payee_rollups where day between ${d.from}::date and ${d.to}::date)`,
+      ),
+      sql` or `,
+    )} as found`,
+  );
+  return row?.found ? undefined : period;
 }
 
 export type StallActivity = {

@@ -143,3 +143,35 @@ export const payeeRollups = pgTable(
   },
   (t) => [primaryKey({ columns: [t.payeeId, t.day, t.channel] }), index('payee_rollups_day_idx').on(t.day)],
 );
+
+/**
+ * Per market stall (market_vendor payee) and period, a month ('2026-11') or a year ('2026'): how many of
+ * its cashless payee_rollups rows (a day and channel) are above 0 there. Its only reader is the upkeep of
+ * stall_tallies: a row going above 0 is a stall first paid cashless in that period, a row going back to 0
+ * (its only such payment undone) one no longer paid. Counting days, not payments, keeps it still: only a
+ * stall's first payment of a day by a channel moves it.
+ */
+export const stallPeriodRollups = pgTable(
+  'stall_period_rollups',
+  {
+    payeeId: uuid('payee_id').notNull(),
+    period: text('period').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.payeeId, t.period] })],
+);
+
+/**
+ * Market stalls paid cashless at least once, per scope and period, as stall_period_rollups counts them:
+ * the scope is the stall's own unit and every unit above it. A province's "stalls paid by QR" over a
+ * whole month or year is one row here instead of a lookup per stall.
+ */
+export const stallTallies = pgTable(
+  'stall_tallies',
+  {
+    unitCode: text('unit_code').notNull(),
+    period: text('period').notNull(),
+    stalls: bigint('stalls', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.unitCode, t.period] })],
+);

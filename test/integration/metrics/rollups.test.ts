@@ -1,8 +1,11 @@
+import { readFile } from 'node:fs/promises';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vnDay } from '../../../src/metrics/day.js';
 import { type Channel, type PaymentFact, recordPaymentFact } from '../../../src/metrics/facts.js';
 import { compareRollupsWithRebuild, rebuildRollups } from '../../../src/metrics/rebuild.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
+import { createPayee } from '../../support/factories.js';
 import {
   createMetricsCommune,
   fact,
@@ -305,5 +308,131 @@ describe('rollups', () => {
     await Promise.all(Array.from({ length: 40 }, (_, i) => recordFacts(app, [sept(i)])));
     const sum = Array.from({ length: 40 }, (_, i) => 1000 + i).reduce((a, b) => a + b, 0);
     expect((await metrics(q)).totals.cashless).toEqual({ count: 40, value: sum, payers: 7 });
+  });
+
+  it('stalls paid by QR over a whole month or year, read from the stall tallies, equal the stalls counted from the facts', async () => {
+    // Six more stalls: in each hamlet and on the commune; each pays cashless in a third of the months
+    // only, the last one only in cash. A payment's unit is its payer's, not always the stall's.
+    const where = [c.hamlets[0]!, c.hamlets[0]!, c.hamlets[1]!, c.hamlets[1]!, c.commune, c.hamlets[1]!];
+    const stalls: { id: string; unit: string }[] = [];
+    for (const unit of where) stalls.push({ id: (await createPayee(app, unit)).id as string, unit });
+    let seed = 11;
+    // The high bits of the generator: its low bits repeat every few draws, which would tie the channel
+    // to the stall.
+    const rnd = (k: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return Math.floor(seed / 2 ** 12) % k;
+    };
+    const facts: PaymentFact[] = [];
+    for (let i = 0; i < 240; i++) {
+      const k = rnd(stalls.length);
+      const month = rnd(12);
+      if ((month + k) % 3 !== 0) continue;
+      const paid = fact({
+        unitCode: rnd(3) === 0 ? c.hamlets[rnd(2)]! : stalls[k]!.unit,
+        payeeId: stalls[k]!.id,
+        channel: k === 5 ? 'cash' : (['qr', 'transfer', 'ewallet', 'cash'] as const)[rnd(4)],
+        // Any minute of the month's first 27 days, UTC (some on the next day in Vietnam).
+        occurredAt: new Date(Date.UTC(2030, month, 1) + rnd(27 * 24 * 60) * 60_000),
+      });
+      facts.push(paid);
+      if (rnd(4) === 0) facts.push({ ...paid, count: -1, value: -paid.value });
+    }
+    // A stall whose only July payment is undone is not paid in July; one paid only in cash in August neither.
+    const july = fact({
+      unitCode: c.commune,
+      payeeId: stalls[4]!.id,
+      occurredAt: new Date('2030-07-15T03:00:00Z'),
+    });
+    facts.push(july, { ...july, count: -1, value: -july.value });
+    // Three October sales on one day by one channel, one undone: the stall was paid in October.
+    const october = fact({
+      unitCode: c.commune,
+      payeeId: stalls[4]!.id,
+      occurredAt: new Date('2030-10-05T03:00:00Z'),
+    });
+    facts.push(
+      october,
+      { ...october, value: 30_000 },
+      { ...october, value: 45_000 },
+      { ...october, count: -1, value: -october.value },
+    );
+    facts.push(
+      fact({
+        unitCode: c.commune,
+        payeeId: stalls[4]!.id,
+        channel: 'cash',
+        occurredAt: new Date('2030-08-02T03:00:00Z'),
+      }),
+    );
+    await rebuildRollups(app.deps.db, [listSource([])]); // what the tests above left
+    for (let i = 0; i < facts.length; i += 40) await recordFacts(app, facts.slice(i, i + 40));
+    expect(await compareRollupsWithRebuild(app.deps.db, [listSource(facts)])).toEqual([]);
+
+    const under = (unit: string, stallUnit: string) =>
+      unit === c.province || unit === c.commune || unit === stallUnit;
+    const paidStalls = (unit: string, from: string, to: string) => {
+      const net = new Map<string, number>();
+      for (const f of facts) {
+        const day = vnDay(f.occurredAt);
+        const stall = stalls.find((s) => s.id === f.payeeId)!;
+        if (f.channel === 'cash' || day < from || day > to || !under(unit, stall.unit)) continue;
+        net.set(f.payeeId, (net.get(f.payeeId) ?? 0) + f.count);
+      }
+      return [...net.values()].filter((n) => n > 0).length;
+    };
+    const market = async (unit: string, from: string, to: string) => {
+      const res = await getFresh(app, `/v1/metrics/cashless?unit=${unit}&from=${from}&to=${to}`);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body.market as { stalls: number; stallsPaidByQr: number };
+    };
+    const ranges = [
+      ['2030-01-01', '2030-12-31'], // a year: tallied
+      ['2030-02-01', '2030-02-28'], // a month: tallied
+      ['2030-07-01', '2030-07-31'],
+      ['2030-08-01', '2030-08-31'],
+      ['2030-10-01', '2030-10-31'],
+      ['2030-12-01', '2030-12-29'], // "this month so far": no payment after the 29th, tallied as December
+      ['2030-03-10', '2030-03-31'], // cuts a month with payments before it: each stall looked up
+      ['2030-04-01', '2030-05-31'], // two months: looked up
+    ] as const;
+    for (const unit of [c.province, c.commune, ...c.hamlets]) {
+      for (const [from, to] of ranges) {
+        const got = await market(unit, from, to);
+        expect([unit, from, to, got.stallsPaidByQr]).toEqual([unit, from, to, paidStalls(unit, from, to)]);
+      }
+    }
+    expect((await market(c.commune, '2030-07-01', '2030-07-31')).stallsPaidByQr).toBeLessThan(
+      (await market(c.commune, '2030-01-01', '2030-12-31')).stallsPaidByQr,
+    );
+
+    // Migration 0013's backfill, from payee_rollups, makes the same rows.
+    await app.deps.db.execute(sql`delete from stall_tallies`);
+    await app.deps.db.execute(sql`delete from stall_period_rollups`);
+    const migration = await readFile(
+      new URL('../../../migrations/0013_metrics_stall_tallies.sql', import.meta.url),
+      'utf8',
+    );
+    for (const statement of migration.split('--> statement-breakpoint').filter((st) => st.includes('INSERT')))
+      await app.deps.db.execute(sql.raw(statement));
+    expect(await compareRollupsWithRebuild(app.deps.db, [listSource(facts)])).toEqual([]);
+
+    // The whole-month and year figures are the tally's row; a range that cuts a month is not.
+    await app.deps.db.execute(
+      sql`update stall_tallies set stalls = stalls + 100 where unit_code = ${c.commune} and period in ('2030', '2030-12', '2030-03')`,
+    );
+    expect((await market(c.commune, '2030-01-01', '2030-12-31')).stallsPaidByQr).toBe(
+      paidStalls(c.commune, '2030-01-01', '2030-12-31') + 100,
+    );
+    expect((await market(c.commune, '2030-12-01', '2030-12-29')).stallsPaidByQr).toBe(
+      paidStalls(c.commune, '2030-12-01', '2030-12-29') + 100,
+    );
+    expect((await market(c.commune, '2030-03-10', '2030-03-31')).stallsPaidByQr).toBe(
+      paidStalls(c.commune, '2030-03-10', '2030-03-31'),
+    );
+    expect(await compareRollupsWithRebuild(app.deps.db, [listSource(facts)])).not.toEqual([]);
+    await rebuildRollups(app.deps.db, [listSource(facts)]);
+    expect(await compareRollupsWithRebuild(app.deps.db, [listSource(facts)])).toEqual([]);
+    await rebuildRollups(app.deps.db, [listSource([])]);
   });
 });
