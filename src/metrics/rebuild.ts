@@ -23,7 +23,8 @@ import {
  * must be equal, row for row, except for rows that sum to nothing (a payment and its undo), which the
  * incremental path may leave behind and which are ignored on both sides. payer_tallies are a function
  * of payer_scope_rollups and the households (a row above 0 is a payer there, an adopter when cashless and
- * a household's code). stall_tallies are likewise a function of stall_period_rollups and the stalls' units.
+ * a household's code). stall_period_rollups and stall_tallies are likewise a function of payee_rollups and the
+ * stalls' units.
  */
 
 type PaymentRow = typeof paymentRollups.$inferInsert;
@@ -213,7 +214,7 @@ function withStallTallies(set: RollupSet, stallUnitPaths: ReadonlyMap<string, st
   return { ...set, stallPeriods: periods, stallTallies: tallies };
 }
 
-/** Each market stall's unit path. */
+/** The unit path of each market stall (market_vendor payee), by payee id. */
 async function stallUnitPathsOf(db: DbOrTx): Promise<Map<string, string>> {
   const rows = await db
     .select({ id: payees.id, path: units.path })
