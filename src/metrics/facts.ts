@@ -57,12 +57,12 @@ const payeeAndStallCtes = sql`
         returning payee_id, day, channel, count
       ),
       stall_facts as (
-        select d.payee_id, p.period, sum(case when d.count > 0 then 1 else -1 end)::bigint as count
+        select d.payee_id, p.period, e.unit_code, sum(case when d.count > 0 then 1 else -1 end)::bigint as count
         from payee_days d join payee_facts pf using (payee_id, day, channel)
         join payees e on e.id = d.payee_id and e.kind = 'market_vendor'
         cross join lateral (values (to_char(d.day, 'YYYY-MM')), (to_char(d.day, 'YYYY'))) p(period)
         where d.channel <> 'cash' and (d.count > 0) <> (d.count - pf.count > 0)
-        group by 1, 2
+        group by 1, 2, 3
         having sum(case when d.count > 0 then 1 else -1 end) <> 0
       ),
       stall_periods as (
@@ -78,8 +78,7 @@ const payeeAndStallCtes = sql`
                         when sp.count <= 0 and sp.count - sf.count > 0 then -1
                         else 0 end) as stalls
         from stall_periods sp join stall_facts sf using (payee_id, period)
-        join payees e on e.id = sp.payee_id
-        join units u on u.code = e.unit_code
+        join units u on u.code = sf.unit_code
         cross join lateral unnest(string_to_array(trim(both '/' from u.path), '/')) s(code)
         group by 1, 2
       ),

@@ -75,31 +75,37 @@ type PayerRow = { key: string; total: boolean; cash: boolean; payers: number; ad
  * day a payment was recorded. Undefined when a day outside the range has one.
  */
 async function wholeMonths(db: DbOrTx, codes: SQL, from: string, to: string): Promise<string[] | undefined> {
-  const outside = daysOutside(from, to);
-  if (outside.length > 0) {
-    const probes = outside.flatMap((d) => [
-      sql`exists (select 1 from payment_rollups where unit_code = ${codes}
-                    and day between ${d.from}::date and ${d.to}::date and (count <> 0 or value <> 0))`,
-      sql`exists (select 1 from payer_rollups where unit_code = ${codes}
-                    and day between ${d.from}::date and ${d.to}::date and count <> 0)`,
-    ]);
-    const [row] = await queryRows<{ found: boolean }>(
-      db,
-      sql`select ${sql.join(probes, sql` or `)} as found`,
-    );
-    if (row?.found) return undefined;
-  }
-  return eachMonth(from, to);
+  const whole = await nothingOutside(db, from, to, (d) => [
+    sql`exists (select 1 from payment_rollups where unit_code = ${codes}
+                  and day between ${d.from}::date and ${d.to}::date and (count <> 0 or value <> 0))`,
+    sql`exists (select 1 from payer_rollups where unit_code = ${codes}
+                  and day between ${d.from}::date and ${d.to}::date and count <> 0)`,
+  ]);
+  return whole ? eachMonth(from, to) : undefined;
 }
 
-/** The days of the first and last calendar month of [from, to] that are outside it. */
-function daysOutside(from: string, to: string): { from: string; to: string }[] {
+/**
+ * Whether none of `probes` finds a row on the days of [from, to]'s first and last calendar month outside
+ * it (true at once when the range is whole months): then the range reads as those months.
+ */
+async function nothingOutside(
+  db: DbOrTx,
+  from: string,
+  to: string,
+  probes: (days: { from: string; to: string }) => SQL[],
+): Promise<boolean> {
   const first = monthStart(from);
   const last = addDays(monthStart(to, -1), -1);
-  return [
+  const outside = [
     ...(first < from ? [{ from: first, to: addDays(from, -1) }] : []),
     ...(to < last ? [{ from: addDays(to, 1), to: last }] : []),
   ];
+  if (outside.length === 0) return true;
+  const [row] = await queryRows<{ found: boolean }>(
+    db,
+    sql`select ${sql.join(outside.flatMap(probes), sql` or `)} as found`,
+  );
+  return !row?.found;
 }
 
 /** The tallied period of whole months: 'YYYY-MM' for one month, 'YYYY' for a calendar year, else undefined. */
@@ -342,40 +348,25 @@ export async function marketFigures(
   from: string,
   to: string,
 ): Promise<MarketFigures> {
-  const stallsUnder = sql`payees p join units u on u.code = p.unit_code
-        where p.kind = 'market_vendor' and ${pathRange(sql`u.path`, unit.path)}`;
-  const period = await tallyPeriodOfRange(db, from, to);
+  const period = talliedPeriod(eachMonth(from, to));
+  const tallied =
+    period !== undefined &&
+    (await nothingOutside(db, from, to, (d) => [
+      sql`exists (select 1 from payee_rollups where day between ${d.from}::date and ${d.to}::date)`,
+    ]));
+  const paid = tallied
+    ? sql`coalesce((select stalls from stall_tallies where unit_code = ${unit.code} and period = ${period}), 0)`
+    : sql`count(*) filter (where exists (
+            select 1 from payee_rollups r
+            where r.payee_id = p.id and r.day between ${from}::date and ${to}::date and r.channel <> 'cash'
+              and r.count > 0))`;
   const [row] = await queryRows<{ stalls: number; paid: number }>(
     db,
-    period
-      ? sql`select count(*)::int as stalls,
-                   coalesce((select stalls from stall_tallies where unit_code = ${unit.code} and period = ${period}), 0)::int as paid
-            from ${stallsUnder}`
-      : sql`select count(*)::int as stalls,
-                   count(*) filter (where exists (
-                     select 1 from payee_rollups r
-                     where r.payee_id = p.id and r.day between ${from}::date and ${to}::date and r.channel <> 'cash'
-                       and r.count > 0))::int as paid
-            from ${stallsUnder}`,
+    sql`select count(*)::int as stalls, ${paid}::int as paid
+        from payees p join units u on u.code = p.unit_code
+        where p.kind = 'market_vendor' and ${pathRange(sql`u.path`, unit.path)}`,
   );
   return { stalls: row?.stalls ?? 0, stallsWithQr: row?.stalls ?? 0, stallsPaidByQr: row?.paid ?? 0 };
-}
-
-/** The stall_tallies period that [from, to] reads the same as, or undefined (see marketFigures). */
-async function tallyPeriodOfRange(db: DbOrTx, from: string, to: string): Promise<string | undefined> {
-  const period = talliedPeriod(eachMonth(from, to));
-  const outside = daysOutside(from, to);
-  if (period === undefined || outside.length === 0) return period;
-  const [row] = await queryRows<{ found: boolean }>(
-    db,
-    sql`select ${sql.join(
-      outside.map(
-        (d) => sql`exists (select 1 from payee_rollups where day between ${d.from}::date and ${d.to}::date)`,
-      ),
-      sql` or `,
-    )} as found`,
-  );
-  return row?.found ? undefined : period;
 }
 
 export type StallActivity = {
