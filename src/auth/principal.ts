@@ -38,7 +38,7 @@ export function assertVisible<T extends ResourceScope>(p: Principal, what: strin
 }
 
 /** An action out of scope (creating in another unit, a role that may not) is refused outright. */
-export function assertMay(p: Principal, allowed: boolean, message?: string): void {
+export function assertMay(allowed: boolean, message?: string): void {
   if (!allowed) throw forbidden(message);
 }
 

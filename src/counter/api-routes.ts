@@ -45,7 +45,7 @@ export const counterApiRoutes = createRouter().openapi(loginLinkRoute, async (c)
   const payee = await getPayee(db, c.req.valid('param').id);
   assertVisible(p, 'Payee', payee && scopeOfPayee(payee));
   assertRole(p, 'admin', 'staff');
-  assertMay(p, mayManageUnit(p, payee!.unitPath));
+  assertMay(mayManageUnit(p, payee!.unitPath));
   const body = (c.req.valid('json') ?? {}) as { hours?: number };
   const link = await createLoginLink(db, {
     payeeId: payee!.id,

@@ -160,7 +160,7 @@ export const transactionRoutes = createRouter()
     const t = await getTransaction(db, c.req.valid('param').id);
     assertVisible(p, 'Transaction', t && scopeOf(t));
     assertRole(p, 'admin', 'staff');
-    assertMay(p, t!.unitPath === null ? p.role === 'admin' : mayManageUnit(p, t!.unitPath));
+    assertMay(t!.unitPath === null ? p.role === 'admin' : mayManageUnit(p, t!.unitPath));
     const body = c.req.valid('json');
     const request = await getPaymentRequest(db, body.paymentRequestId);
     if (!request || !mayManageUnit(p, request.unitPath)) {
@@ -180,7 +180,7 @@ export const transactionRoutes = createRouter()
     const t = await getTransaction(db, c.req.valid('param').id);
     assertVisible(p, 'Transaction', t && scopeOf(t));
     assertRole(p, 'admin', 'staff');
-    assertMay(p, t!.unitPath === null ? p.role === 'admin' : mayManageUnit(p, t!.unitPath));
+    assertMay(t!.unitPath === null ? p.role === 'admin' : mayManageUnit(p, t!.unitPath));
     await ignoreByHand(db, { transactionId: t!.id, reason: c.req.valid('json').reason, actor: actorOf(p) });
     return c.json(await detail(db, (await getTransaction(db, t!.id))!), 200);
   });

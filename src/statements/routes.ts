@@ -73,7 +73,7 @@ export const statementRoutes = createRouter().openapi(importRoute, async (c) => 
       if (p.role === 'admin') return;
       const payee = await findPayeeByAccount(db, accountNumber);
       if (!payee) throw invalid('unknown_account', `No payee receives on account ${accountNumber}`);
-      assertMay(p, mayManageUnit(p, payee.unitPath));
+      assertMay(mayManageUnit(p, payee.unitPath));
     };
     const account = q.accountNumber ?? parseStatement(content, contentType).accountNumber;
     if (account) await check(account);

@@ -99,7 +99,7 @@ export const unitRoutes = createRouter()
       if (!parent || !mayManageUnit(p, parent.path))
         throw invalid('unknown_parent', `Unit ${body.parentCode} not found`);
     } else {
-      assertMay(p, p.role === 'admin', 'Only an admin key creates a top-level unit');
+      assertMay(p.role === 'admin', 'Only an admin key creates a top-level unit');
     }
     const unit = await createUnit(db, body, parent);
     return c.json(toUnit(unit), 201);

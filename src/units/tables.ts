@@ -1,4 +1,4 @@
-import { index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * Administrative units: a tree of any depth (province → (district →) commune → hamlet).
@@ -8,7 +8,7 @@ export const units = pgTable(
   'units',
   {
     code: text('code').primaryKey(),
-    parentCode: text('parent_code').references((): any => units.code),
+    parentCode: text('parent_code').references((): AnyPgColumn => units.code),
     name: text('name').notNull(),
     level: text('level').notNull(),
     path: text('path').notNull().unique(),

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, root, until } from '../support/reliability-processes.js';
+import { freePort } from '../../load-tests/processes.js';
+import { root, until } from '../support/reliability-processes.js';
 
 // Production runs the build (`npm run build`, then `node dist/...`): what the code reads next to itself at
 // run time (migrations, page assets) must be in dist/, and the entry points must start without tsx.

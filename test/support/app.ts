@@ -14,6 +14,10 @@ import { startBackground } from '../../src/jobs/registry.js';
 import { testDatabaseUrl, testRedisUrl, withDatabase } from './services.js';
 
 export type Backend = 'postgres' | 'embedded';
+
+/** What a test reads off a response when it names no type: the assertions that follow are its check. */
+// biome-ignore lint/suspicious/noExplicitAny: tests index into response bodies freely
+type ResponseBody = any;
 export const backend = (process.env.TEST_BACKEND ?? 'embedded') as Backend;
 
 export type TestApp = {
@@ -22,7 +26,7 @@ export type TestApp = {
   adminKey: string;
   backend: Backend;
   /** A JSON request through real HTTP. `key` defaults to the admin key; pass null for none. */
-  api<T = any>(
+  api<T = ResponseBody>(
     method: string,
     path: string,
     body?: unknown,
@@ -97,7 +101,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       try {
         parsed = text ? JSON.parse(text) : undefined;
       } catch {}
-      return { status: res.status, body: parsed as any, headers: res.headers };
+      return { status: res.status, body: parsed as ResponseBody, headers: res.headers };
     },
     async close() {
       await new Promise<void>((resolve) => {

@@ -4,17 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import postgres from 'postgres';
+import { freePort } from '../../load-tests/processes.js';
 
 /** The repository root (the API and workers run from here, as `npm start` / `npm run worker` would). */
 export const root = resolve(import.meta.dirname, '../..');
-
-export const freePort = () =>
-  new Promise<number>((done) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => done(port));
-    });
-  });
 
 export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 30_000, what = 'condition') {
   const deadline = Date.now() + timeoutMs;

@@ -1,8 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCallbackEvents } from '../../../src/callbacks/store.js';
@@ -22,22 +17,7 @@ import {
   transactionsOf,
 } from '../../support/callback-factories.js';
 import { createCommune, createPayee } from '../../support/factories.js';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-
-async function until(check: () => Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { privateRedis, until } from '../../support/reliability-processes.js';
 
 async function stalls(app: TestApp) {
   const { hamlets } = await createCommune(app);
@@ -47,67 +27,26 @@ async function stalls(app: TestApp) {
 describe('queue down: callbacks are still accepted and flow when it returns', () => {
   // Postgres project: a Redis of our own that we stop and start again. Embedded project (no Redis at
   // all): the job runner is not started until later, which is the same situation for the ingest path.
-  let redis: ChildProcess | undefined;
-  let redisPort = 0;
-  const redisDir = mkdtempSync(join(tmpdir(), 'cc-redis-'));
-  const startRedis = async () => {
-    redis = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(redisPort),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        redisDir,
-        '--appendonly',
-        'yes',
-        '--save',
-        '',
-      ],
-      {
-        stdio: 'ignore',
-      },
-    );
-    await until(
-      () =>
-        new Promise((resolve) => {
-          const s = createServer();
-          s.once('error', () => resolve(true)); // port taken: redis is listening
-          s.listen(redisPort, '127.0.0.1', () => s.close(() => resolve(false)));
-        }),
-      10_000,
-    );
-    await new Promise((r) => setTimeout(r, 200));
-  };
-  const stopRedis = async () => {
-    const r = redis!;
-    await new Promise<void>((resolve) => {
-      r.once('exit', () => resolve());
-      r.kill('SIGTERM');
-    });
-    redis = undefined;
-  };
+  const redis = privateRedis();
   let app: TestApp;
   const sharedRedis = process.env.REDIS_URL;
   beforeAll(async () => {
     if (backend === 'postgres') {
-      redisPort = await freePort();
-      await startRedis();
-      process.env.REDIS_URL = `redis://127.0.0.1:${redisPort}`;
+      await redis.start();
+      process.env.REDIS_URL = redis.url;
     }
     app = await startTestApp({ env: secrets, work: backend === 'postgres' });
   });
   afterAll(async () => {
     await app?.close();
-    if (redis) await stopRedis();
+    await redis.destroy();
     if (sharedRedis === undefined) delete process.env.REDIS_URL;
     else process.env.REDIS_URL = sharedRedis;
   });
 
   it('answers 200 while the queue is away, keeps the events in the outbox, and matches them once it is back', async () => {
     const stall = await stalls(app);
-    if (backend === 'postgres') await stopRedis();
+    if (backend === 'postgres') await redis.stop();
     const sent = [];
     for (let i = 0; i < 5; i++) {
       const res = await postCallback(
@@ -123,7 +62,7 @@ describe('queue down: callbacks are still accepted and flow when it returns', ()
     expect(await countRows(app, 'outbox')).toBeGreaterThanOrEqual(5);
     expect(await transactionsOf(app, stall.accountNumber)).toHaveLength(0);
 
-    if (backend === 'postgres') await startRedis();
+    if (backend === 'postgres') await redis.start();
     else await startBackground(app.deps, 'all');
     // The scheduled relay picks them up by itself.
     await until(

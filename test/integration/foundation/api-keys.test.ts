@@ -72,7 +72,7 @@ describe('API keys', () => {
     const admin = await newKey({ role: 'admin', label: 'second admin' });
     const denied = await app.api('DELETE', `/v1/api-keys/${admin.id}`, undefined, staff.key);
     expect(denied.status).toBe(404);
-    expect((await app.api('GET', '/v1/units/' + commune, undefined, admin.key)).status).toBe(200);
+    expect((await app.api('GET', `/v1/units/${commune}`, undefined, admin.key)).status).toBe(200);
 
     const bad = await app.api('DELETE', '/v1/api-keys/not-a-uuid');
     expect(bad.status).toBe(400);
