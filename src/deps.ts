@@ -8,6 +8,7 @@ import { allJobs } from './jobs/registry.js';
 import type { JobQueue } from './jobs/types.js';
 import { safeError } from './observability/log.js';
 import { type AppMetrics, createMetrics } from './observability/metrics.js';
+import { createPayeeLoader, type PayeeLoader } from './payees/loader.js';
 import { createRequestInserter, type RequestInserter } from './payment-requests/request-inserter.js';
 import { createQrImageCache, type QrImageCache } from './vietqr/image-cache.js';
 
@@ -30,6 +31,8 @@ export type AppDeps = {
   metrics: AppMetrics;
   /** Payment requests issued at the same moment, stored in one INSERT (src/payment-requests/request-inserter.ts). */
   requestInserter: RequestInserter;
+  /** Payees looked up at the same moment, read in one query (src/payees/loader.ts). */
+  payeeLoader: PayeeLoader;
 };
 
 export type DepsOptions = {
@@ -85,6 +88,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     clock: options.clock ?? systemClock,
     qrImages: createQrImageCache(),
     requestInserter: createRequestInserter(database.db),
+    payeeLoader: createPayeeLoader(database.db),
     metrics: createMetrics({ db: database.db, jobs, logger, jobNames: allJobs.map((j) => j.name) }),
     rateLimits: createRateLimits(config, { logger, prefix: options.queuePrefix ?? config.BULLMQ_PREFIX }),
   };

@@ -54,18 +54,27 @@ export async function createPayee(db: DbOrTx, input: NewPayee, unitPath: string)
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const payeeById = perDb((db) =>
+/** Whether `id` can name a payee at all (anything else is unknown without asking the database). */
+export const isPayeeId = (id: string) => UUID.test(id);
+
+const payeesByIds = perDb((db) =>
   db
     .select(payeeColumns)
     .from(payees)
     .innerJoin(units, eq(units.code, payees.unitCode))
-    .where(eq(payees.id, sql.placeholder('id')))
-    .prepare('payee_by_id'),
+    // One text parameter (the ids joined by commas), so the statement is prepared once for any number.
+    .where(sql`${payees.id} = any(string_to_array(${sql.placeholder('ids')}, ',')::uuid[])`)
+    .prepare('payees_by_id'),
 );
 
+/** The payees among `ids` (valid UUIDs), in no particular order; see src/payees/loader.ts. */
+export async function getPayees(db: DbOrTx, ids: string[]): Promise<Payee[]> {
+  return ids.length === 0 ? [] : payeesByIds(db).execute({ ids: ids.join(',') });
+}
+
 export async function getPayee(db: DbOrTx, id: string): Promise<Payee | undefined> {
-  if (!UUID.test(id)) return undefined;
-  const [row] = await payeeById(db).execute({ id });
+  if (!isPayeeId(id)) return undefined;
+  const [row] = await getPayees(db, [id]);
   return row;
 }
 

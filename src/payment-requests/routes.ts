@@ -293,13 +293,16 @@ function toEvent(e: Awaited<ReturnType<typeof listStatusEvents>>[number]) {
 
 const requestRoutes = createRouter()
   .openapi(createRequestRoute, async (c) => {
-    const { db, clock, requestInserter } = c.var.deps;
+    const { db, clock, requestInserter, payeeLoader } = c.var.deps;
     const { request, created } = await createPaymentRequest(
       db,
       issuerOf(c),
       c.req.valid('json'),
       clock.now(),
-      requestInserter.forDb(db),
+      {
+        inserter: requestInserter.forDb(db),
+        payees: payeeLoader.forDb(db),
+      },
     );
     const body = toPaymentRequestResponse(request);
     return created ? c.json(body, 201) : c.json(body, 200);

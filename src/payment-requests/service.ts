@@ -7,6 +7,7 @@ import { recordAudit } from '../audit/store.js';
 import { assertVisible, canSee, type Principal } from '../auth/principal.js';
 import type { DbOrTx } from '../db/client.js';
 import { badRequest, conflict, invalid } from '../http/errors.js';
+import type { PayeeLoader } from '../payees/loader.js';
 import { scopeOfPayee } from '../payees/routes.js';
 import { getPayee, type Payee } from '../payees/store.js';
 import { households, units } from '../units/tables.js';
@@ -43,6 +44,8 @@ export async function resolvePayee(
   db: DbOrTx,
   principal: Principal,
   payeeId: string | undefined,
+  /** Reads the payee with others asked for at the same moment (outside a transaction). */
+  loader?: PayeeLoader,
 ): Promise<Payee> {
   const id = payeeId ?? (principal.role === 'payee' ? principal.payeeId : undefined);
   if (!id) {
@@ -50,7 +53,7 @@ export async function resolvePayee(
       { path: 'payeeId', message: 'Required (only a payee key may leave it out)', code: 'invalid_type' },
     ]);
   }
-  const payee = await getPayee(db, id);
+  const payee = loader ? await loader.load(id) : await getPayee(db, id);
   if (!payee || !canSee(principal, scopeOfPayee(payee)))
     throw invalid('unknown_payee', `Payee ${id} not found`);
   return payee;
@@ -227,21 +230,20 @@ const SINGLE_ERROR_STATUS: Record<string, 409 | 422> = {
  * category is a conflict.
  *
  * Two round trips: the payee, then one INSERT statement (request and its creation event; atomic on its
- * own, so no BEGIN/COMMIT), shared with the other requests being issued at that moment when an
- * `inserter` is given. A stored `externalId` is found by that
- * INSERT's unique index rather than by a lookup first, and the answer is built from what was inserted
- * rather than read back.
+ * own, so no BEGIN/COMMIT). Outside a transaction both are shared with the other requests being issued
+ * at that moment (`shared`). A stored `externalId` is found by that INSERT's unique index rather than by
+ * a lookup first, and the answer is built from what was inserted rather than read back.
  */
 export async function createPaymentRequest(
   db: DbOrTx,
   issuer: Issuer,
   input: { payeeId?: string } & Record<string, unknown>,
   now: Date,
-  /** Stores the row together with other requests issued at the same moment (outside a transaction). */
-  inserter?: RequestInserter,
+  shared: { inserter?: RequestInserter; payees?: PayeeLoader } = {},
 ): Promise<{ request: PaymentRequest; created: boolean }> {
+  const { inserter } = shared;
   const { payeeId, ...item } = input;
-  const payee = await resolvePayee(db, issuer.principal, payeeId);
+  const payee = await resolvePayee(db, issuer.principal, payeeId, shared.payees);
   const checked = validateFeeItem(item, {}, now);
   const [prepared] = await prepareFees(db, issuer, payee, [checked], null, { lookupStored: false });
   if (prepared!.kind === 'error') throw singleError(prepared!.error);

@@ -1,4 +1,7 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPayeeLoader } from '../../../src/payees/loader.js';
+import { payees } from '../../../src/payees/tables.js';
 import { decodeVietQr } from '../../../src/vietqr/payload.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { createCommune, createKey, createPayee } from '../../support/factories.js';
@@ -77,6 +80,39 @@ describe('payees', () => {
     expect((await app.api('GET', `/v1/payees/${elsewhere.id}`, undefined, staff)).status).toBe(404);
     const seen = await app.api('GET', '/v1/payees', undefined, staff);
     expect(seen.body.items.map((p: { id: string }) => p.id).sort()).toEqual([mine.id, neighbour.id].sort());
+  });
+});
+
+describe('payee loader', () => {
+  it('reads the payees asked for at the same moment together, each caller getting its own, fresh each time', async () => {
+    const { hamlets } = await createCommune(app);
+    const [a, b] = [await createPayee(app, hamlets[0]!), await createPayee(app, hamlets[1]!)];
+    const loader = createPayeeLoader(app.deps.db);
+    const asked = [
+      a.id,
+      b.id,
+      '00000000-0000-4000-8000-000000000000',
+      'not-a-uuid',
+      b.id.toUpperCase(),
+      a.id,
+    ];
+    const answers = await Promise.all(asked.map((id) => loader.load(id)));
+    expect(answers.map((p) => p && [p.id, p.accountNumber, p.unitPath])).toEqual([
+      [a.id, a.accountNumber, expect.stringContaining(`/${hamlets[0]}/`)],
+      [b.id, b.accountNumber, expect.stringContaining(`/${hamlets[1]}/`)],
+      undefined,
+      undefined,
+      [b.id, b.accountNumber, expect.stringContaining(`/${hamlets[1]}/`)],
+      [a.id, a.accountNumber, expect.stringContaining(`/${hamlets[0]}/`)],
+    ]);
+    // Nothing is kept between moments: a change is read at once.
+    await app.deps.db.update(payees).set({ name: 'Renamed stall' }).where(eq(payees.id, a.id));
+    expect((await loader.load(a.id))?.name).toBe('Renamed stall');
+    // A transaction reads in itself, not through the shared statement.
+    await app.deps.db.transaction(async (tx) => {
+      expect(loader.forDb(tx)).toBeUndefined();
+    });
+    expect(loader.forDb(app.deps.db)).toBe(loader);
   });
 });
 

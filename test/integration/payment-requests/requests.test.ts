@@ -90,16 +90,25 @@ describe('issuing a payment request', () => {
     }));
     // One bill sent twice at once, and its externalId again with another amount.
     const twice = { payeeId: payees[0]!.id, amount: 55_000, category: 'water', externalId: 'HD-TWICE' };
+    // The payees of requests issued together are read together: an unknown one and an id in capitals
+    // in the same moment must each still get their own answer.
+    const unknown = { payeeId: '00000000-0000-4000-8000-000000000000', amount: 12_000, category: 'water' };
+    const capitals = { payeeId: payees[2]!.id.toUpperCase(), amount: 13_000, category: 'water' };
     const answers = await Promise.all(
-      [...bodies, twice, twice].map((b) => app.api('POST', '/v1/payment-requests', b)),
+      [...bodies, twice, twice, unknown, capitals].map((b) => app.api('POST', '/v1/payment-requests', b)),
     );
+    const accountOf = new Map(payees.map((p) => [p.id, p.accountNumber]));
     for (const [i, res] of answers.slice(0, 30).entries()) {
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       expect(res.body).toMatchObject({ payeeId: bodies[i]!.payeeId, amount: 10_000 + i, payerRef: `KH${i}` });
-      expect(decodeVietQr(res.body.payload).ok).toBe(true);
+      const decoded = decodeVietQr(res.body.payload);
+      expect(decoded.ok && decoded.value.account).toBe(accountOf.get(bodies[i]!.payeeId));
     }
+    const [unknownAnswer, capitalsAnswer] = answers.slice(32);
+    expect([unknownAnswer!.status, unknownAnswer!.body.error.code]).toEqual([422, 'unknown_payee']);
+    expect([capitalsAnswer!.status, capitalsAnswer!.body.payeeId]).toEqual([201, payees[2]!.id]);
     expect(new Set(answers.slice(0, 30).map((r) => r.body.reference)).size).toBe(30);
-    const [a, b] = answers.slice(30);
+    const [a, b] = answers.slice(30, 32);
     expect([a!.status, b!.status].sort()).toEqual([200, 201]);
     expect(a!.body.id).toBe(b!.body.id);
     const conflict = await app.api('POST', '/v1/payment-requests', { ...twice, amount: 56_000 });
@@ -110,9 +119,10 @@ describe('issuing a payment request', () => {
     expect(detail.body.history).toEqual([
       expect.objectContaining({ from: null, to: 'open', source: 'create' }),
     ]);
-    for (const p of payees) {
+    // Ten each, and one more for the first (the bill sent twice) and the third (the id in capitals).
+    for (const [p, count] of payees.map((p, i) => [p, i === 1 ? 10 : 11] as const)) {
       const list = await app.api('GET', `/v1/payment-requests?payeeId=${p.id}`);
-      expect(list.body.items).toHaveLength(p === payees[0] ? 11 : 10);
+      expect(list.body.items).toHaveLength(count);
     }
   });
 
