@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [-- --only ceilings,issue,qr,callbacks,ack,metrics] [-- --profile] …
+ * npm run bench [-- --quick] [-- --only ceilings,driver,issue,qr,callbacks,ack,metrics] [-- --profile] …
  *
  * Runs the k6 scenarios of load-tests/k6/ from Node against a real server on Postgres + Redis, and
  * prints one table: throughput, p50/p95/p99 latency and errors of each path, next to the ceilings of the
@@ -31,7 +31,7 @@ import { createApiKey } from '../src/auth/store.js';
 import { hmacHex } from '../src/callbacks/signing.js';
 import { openDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
-import { bullmqRate, pgCommitRate } from './ceilings.js';
+import { bullmqRate, driverSaturatedRounds, pgCommitRate } from './ceilings.js';
 import { buildCallback, callbackFor } from './k6/formats.js';
 import { type CannonRequest, closedLoop, type Outcome, paced } from './load.js';
 import { generateMetricsData } from './metrics-data.js';
@@ -49,7 +49,7 @@ import { formatHot, monotonicUs, type Window } from './profile.js';
 import { apiClient, seedCommune, seedRequests } from './seed.js';
 import { cpuMicrosPerOp, formatMb, formatMs, formatRate, formatTable, type ResultRow } from './stats.js';
 
-const SCENARIOS = ['ceilings', 'issue', 'qr', 'callbacks', 'ack', 'metrics'] as const;
+const SCENARIOS = ['ceilings', 'driver', 'issue', 'qr', 'callbacks', 'ack', 'metrics'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values: args } = parseArgs({
@@ -335,8 +335,34 @@ async function main() {
     }
     const ceilingOf = (name: string, o: Outcome | undefined) => (o ? { name, rate: o.rate } : undefined);
 
+    // ---- The driver under saturation ---------------------------------------------------------------
+    if (only.has('driver')) {
+      const shape = { connections: 4, callers: 64, rounds: 5, perRound: quick ? 19_200 : 192_000 };
+      const rounds = await driverSaturatedRounds(database.url, shape);
+      const [first, last] = [rounds[0]!, rounds.at(-1)!];
+      log(`driver rounds: ${rounds.map((r) => formatRate(r.rate)).join(' → ')} queries/s`);
+      const name = `driver: postgres.js pool saturated (${shape.connections} conn., ${shape.callers} callers), select 1`;
+      record(
+        { name: `${name}, round 1`, rate: first.rate, latency: first.latency, errors: first.errors },
+        first,
+      );
+      record(
+        {
+          name: `${name}, round ${rounds.length}`,
+          rate: last.rate,
+          latency: last.latency,
+          errors: last.errors,
+          ceiling: ceilingOf('round 1', first),
+          note: `after ${formatRate(shape.perRound * (rounds.length - 1))} queries; 3.4.9 as released fell to ~12%`,
+        },
+        last,
+      );
+      for (const r of rounds.slice(1, -1))
+        if (r.errors > 0) results.failed.push(`driver: ${r.errors} failed`);
+    }
+
     // ---- The service ---------------------------------------------------------------------------------
-    const needsApi = [...only].some((s) => s !== 'ceilings');
+    const needsApi = [...only].some((s) => s !== 'ceilings' && s !== 'driver');
     if (!needsApi) return results;
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;

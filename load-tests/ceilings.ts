@@ -115,3 +115,51 @@ export async function bullmqRate(
     workerConnection.disconnect();
   }
 }
+
+/**
+ * The Postgres driver's pool when every connection is busy (more callers than connections, as under a
+ * flood): `select 1` in rounds of `perRound` queries, each round's outcome. postgres.js 3.4.9 as
+ * released got slower every round, and stayed slow (patches/postgres+3.4.9.patch says why): the last
+ * round's rate as a share of the first's shows whether the installed driver still does.
+ */
+export async function driverSaturatedRounds(
+  url: string,
+  options: { connections: number; callers: number; rounds: number; perRound: number },
+): Promise<Outcome[]> {
+  const sql = postgres(url, { max: options.connections, onnotice: () => {} });
+  const rounds: Outcome[] = [];
+  try {
+    await sql`select 1`;
+    for (let round = 0; round < options.rounds; round++) {
+      const latencies: number[] = [];
+      let errors = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: options.callers }, async () => {
+          for (let i = 0; i < options.perRound / options.callers; i++) {
+            const t = performance.now();
+            try {
+              await sql`select 1`;
+              latencies.push(performance.now() - t);
+            } catch {
+              errors++;
+            }
+          }
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      rounds.push({
+        requests: latencies.length + errors,
+        ok: latencies.length,
+        errors,
+        statuses: {},
+        seconds,
+        rate: perSecond(latencies.length, seconds),
+        latency: summarize(latencies),
+      });
+    }
+    return rounds;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
