@@ -11,39 +11,55 @@ import postgres from 'postgres';
 import type { Outcome } from './load.js';
 import { perSecond, summarize } from './stats.js';
 
+/**
+ * `callers` loops at once, each running `op` (its caller number, its own count so far) while `more`
+ * says so, every call timed: the outcome of all of them.
+ */
+async function callerLoops(
+  callers: number,
+  more: (i: number) => boolean,
+  op: (caller: number, i: number) => Promise<unknown>,
+): Promise<Outcome> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: callers }, async (_, caller) => {
+      for (let i = 0; more(i); i++) {
+        const t = performance.now();
+        try {
+          await op(caller, i);
+          latencies.push(performance.now() - t);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    requests: latencies.length + errors,
+    ok: latencies.length,
+    errors,
+    statuses: {},
+    seconds,
+    rate: perSecond(latencies.length, seconds),
+    latency: summarize(latencies),
+  };
+}
+
 export async function pgCommitRate(url: string, poolSize: number, durationS: number): Promise<Outcome> {
   const sql = postgres(url, { max: poolSize, onnotice: () => {} });
   try {
     await sql`create table if not exists bench_commit (id bigserial primary key, v int not null, at timestamptz not null default now())`;
-    const latencies: number[] = [];
-    let errors = 0;
-    const started = performance.now();
-    const until = started + durationS * 1000;
-    await Promise.all(
-      Array.from({ length: poolSize }, async (_, w) => {
-        let i = 0;
-        while (performance.now() < until) {
-          const t = performance.now();
-          try {
-            await sql`insert into bench_commit (v) values (${w * 1_000_000 + i++})`;
-            latencies.push(performance.now() - t);
-          } catch {
-            errors++;
-          }
-        }
-      }),
+    const until = performance.now() + durationS * 1000;
+    const outcome = await callerLoops(
+      poolSize,
+      () => performance.now() < until,
+      (caller, i) => sql`insert into bench_commit (v) values (${caller * 1_000_000 + i})`,
     );
-    const seconds = (performance.now() - started) / 1000;
     await sql`drop table bench_commit`;
-    return {
-      requests: latencies.length + errors,
-      ok: latencies.length,
-      errors,
-      statuses: {},
-      seconds,
-      rate: perSecond(latencies.length, seconds),
-      latency: summarize(latencies),
-    };
+    return outcome;
   } finally {
     await sql.end({ timeout: 5 });
   }
@@ -131,32 +147,13 @@ export async function driverSaturatedRounds(
   try {
     await sql`select 1`;
     for (let round = 0; round < options.rounds; round++) {
-      const latencies: number[] = [];
-      let errors = 0;
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: options.callers }, async () => {
-          for (let i = 0; i < options.perRound / options.callers; i++) {
-            const t = performance.now();
-            try {
-              await sql`select 1`;
-              latencies.push(performance.now() - t);
-            } catch {
-              errors++;
-            }
-          }
-        }),
+      rounds.push(
+        await callerLoops(
+          options.callers,
+          (i) => i < options.perRound / options.callers,
+          () => sql`select 1`,
+        ),
       );
-      const seconds = (performance.now() - started) / 1000;
-      rounds.push({
-        requests: latencies.length + errors,
-        ok: latencies.length,
-        errors,
-        statuses: {},
-        seconds,
-        rate: perSecond(latencies.length, seconds),
-        latency: summarize(latencies),
-      });
     }
     return rounds;
   } finally {

@@ -187,12 +187,16 @@ function withTallies(set: RollupSet, householdCodes: ReadonlySet<string>): Rollu
 
 /**
  * Counts each market stall's cashless payee rows above 0 per month and year, and each stall with such a
- * row in a period once in every scope on its unit's path. `stallUnitPaths`: the stalls and their units' paths.
+ * row in a period once in every scope on its unit's path. `stallUnits`: the stalls and their units.
  */
-function withStallTallies(set: RollupSet, stallUnitPaths: ReadonlyMap<string, string>): RollupSet {
+function withStallTallies(
+  set: RollupSet,
+  stallUnits: ReadonlyMap<string, string>,
+  unitPaths: ReadonlyMap<string, string>,
+): RollupSet {
   const periods = new Map<string, StallPeriodRow>();
   for (const r of set.payees.values()) {
-    if (r.count <= 0 || r.channel === 'cash' || !stallUnitPaths.has(r.payeeId)) continue;
+    if (r.count <= 0 || r.channel === 'cash' || !stallUnits.has(r.payeeId)) continue;
     for (const period of [r.day.slice(0, 7), r.day.slice(0, 4)]) {
       const pk = stallPeriodKey({ payeeId: r.payeeId, period });
       const p = periods.get(pk) ?? { payeeId: r.payeeId, period, count: 0 };
@@ -202,7 +206,7 @@ function withStallTallies(set: RollupSet, stallUnitPaths: ReadonlyMap<string, st
   }
   const tallies = new Map<string, StallTallyRow>();
   for (const r of periods.values()) {
-    const path = stallUnitPaths.get(r.payeeId)!;
+    const path = unitPaths.get(stallUnits.get(r.payeeId)!)!;
     for (const unitCode of path.split('/').filter((code) => code !== '')) {
       const key = { unitCode, period: r.period };
       const tk = stallTallyKey(key);
@@ -214,14 +218,13 @@ function withStallTallies(set: RollupSet, stallUnitPaths: ReadonlyMap<string, st
   return { ...set, stallPeriods: periods, stallTallies: tallies };
 }
 
-/** The unit path of each market stall (market_vendor payee), by payee id. */
-async function stallUnitPathsOf(db: DbOrTx): Promise<Map<string, string>> {
+/** The unit of each market stall (market_vendor payee), by payee id. */
+async function stallUnitsOf(db: DbOrTx): Promise<Map<string, string>> {
   const rows = await db
-    .select({ id: payees.id, path: units.path })
+    .select({ id: payees.id, unitCode: payees.unitCode })
     .from(payees)
-    .innerJoin(units, eq(units.code, payees.unitCode))
     .where(eq(payees.kind, 'market_vendor'));
-  return new Map(rows.map((r) => [r.id, r.path]));
+  return new Map(rows.map((r) => [r.id, r.unitCode]));
 }
 
 async function unitPathsOf(db: DbOrTx): Promise<Map<string, string>> {
@@ -251,7 +254,7 @@ export async function computeRollups(db: DbOrTx, sources?: FactSource[]): Promis
   const householdCodes = new Set(
     (await db.select({ code: households.code }).from(households)).map((h) => h.code),
   );
-  return withoutEmpty(withStallTallies(withTallies(set, householdCodes), await stallUnitPathsOf(db)));
+  return withoutEmpty(withStallTallies(withTallies(set, householdCodes), await stallUnitsOf(db), unitPaths));
 }
 
 /** The rollups as stored, without rows that sum to nothing. */
