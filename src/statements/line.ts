@@ -64,8 +64,16 @@ export function vietnamDay(d: Date): string {
   return new Date(d.getTime() + 7 * 3600_000).toISOString().slice(0, 10);
 }
 
-/** Whole VND from a bank's number: "1,500,000", "1.500.000", "1500000", "1,500,000.00", "+150000". */
+/**
+ * Whole VND from a bank's number: "1,500,000", "1.500.000", "1500000", "1,500,000.00", "+150000". A number
+ * too large to be held exactly (beyond 2^53) is not an amount: read as one it would be some other amount.
+ */
 export function parseVnd(text: string): number | undefined {
+  const amount = readVnd(text);
+  return amount !== undefined && Number.isSafeInteger(amount) ? amount : undefined;
+}
+
+function readVnd(text: string): number | undefined {
   let s = text.replace(/\s|VND|đ/gi, '');
   if (s === '' || s === '-') return undefined;
   let sign = 1;

@@ -11,6 +11,10 @@ describe('VND amounts as banks print them', () => {
     expect(parseVnd('1,500,000.00')).toBe(1_500_000);
     expect(parseVnd('1.500.000,00')).toBe(1_500_000);
     expect(parseVnd('+150000')).toBe(150_000);
+    // Found by the statement fuzz test: more digits than a number holds exactly is no amount.
+    expect(parseVnd('9999999999999999999999999999999999999999')).toBeUndefined();
+    expect(parseVnd('9.007.199.254.740.993')).toBeUndefined();
+    expect(parseVnd('9.007.199.254.740.991')).toBe(Number.MAX_SAFE_INTEGER);
     expect(parseVnd('-20,000')).toBe(-20_000);
     expect(parseVnd('150000.00')).toBe(150_000);
     expect(parseVnd('12.5')).toBeUndefined();
