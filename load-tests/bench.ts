@@ -47,6 +47,7 @@ import {
 } from './processes.js';
 import { formatHot, monotonicUs, type Window } from './profile.js';
 import { apiClient, seedCommune, seedRequests } from './seed.js';
+import { formatStatements, type StatementStat, type StatementWatch, watchStatements } from './statements.js';
 import { cpuMicrosPerOp, formatMb, formatMs, formatRate, formatTable, type ResultRow } from './stats.js';
 
 const SCENARIOS = ['ceilings', 'driver', 'issue', 'qr', 'callbacks', 'ack', 'metrics'] as const;
@@ -79,7 +80,8 @@ if (args.help) {
   --metrics-transactions N   transactions' worth of rollups (default 10000000; quick 100000)
   --pool N                   DB_POOL_SIZE of the API and worker (default: $DB_POOL_SIZE or 10)
   --log-level L              LOG_LEVEL of the API and worker (default: $LOG_LEVEL or info, as deployed)
-  --profile                  --cpu-prof on the API and worker; prints their hottest functions
+  --profile                  --cpu-prof on the API and worker; prints their hottest functions, and
+                             Postgres's statements by time when the server loads pg_stat_statements
   --keep                     keep the bench database
   --json FILE                also write the results as JSON`);
   process.exit(0);
@@ -207,14 +209,21 @@ async function chooseRedis(): Promise<{ url: string; clean(): Promise<void> }> {
 
 // ---------------------------------------------------------------------------------------------------
 
-/** When each load ran (CLOCK_MONOTONIC µs), to read the CPU profiles per scenario. */
-const windows: (Window & { name: string })[] = [];
+/**
+ * When each load ran (CLOCK_MONOTONIC µs), to read the CPU profiles per scenario, and with --profile what
+ * Postgres's statements did meanwhile (when the server has pg_stat_statements).
+ */
+const windows: (Window & { name: string; statements?: StatementStat[] })[] = [];
+let statementWatch: StatementWatch | undefined;
 async function timed<T>(name: string, run: () => Promise<T>): Promise<T> {
+  await statementWatch?.reset();
   const fromUs = monotonicUs();
   try {
     return await run();
   } finally {
-    windows.push({ name, fromUs, toUs: monotonicUs() });
+    const toUs = monotonicUs();
+    const statements = await statementWatch?.read();
+    windows.push({ name, fromUs, toUs, statements });
   }
 }
 
@@ -233,6 +242,11 @@ async function main() {
   log(`database ${database.url.replace(/\/\/[^@]*@/, '//')}, redis ${redis.url}, work dir ${workDir}`);
   const dbName = new URL(database.url).pathname.slice(1);
   const watcher = postgres(database.url, { max: 1, onnotice: () => {} });
+  if (args.profile) {
+    const statements = await watchStatements(watcher, dbName);
+    if ('watch' in statements) statementWatch = statements.watch;
+    else log(`no Postgres statements in the profile: ${statements.unavailable}`);
+  }
   postgresPids = async () =>
     (
       await watcher<
@@ -809,6 +823,9 @@ function printProfiles(dir: string) {
     } catch {
       console.log(`(no ${name} profile)`);
     }
+  }
+  for (const w of windows) {
+    if (w.statements) console.log(`\n${formatStatements(`Postgres during "${w.name}"`, w.statements)}`);
   }
 }
 
