@@ -327,10 +327,9 @@ export async function matchTransactions(
     }
   }
 
-  // Writes, in the order every writer takes these locks: requests, allocations and payee events, rollups.
-  await writeRequestPayments(tx, [...requestWrites.values()], statusEvents);
-  await insertAllocations(tx, allocationsToInsert, MATCHER_ACTOR);
-  await recordPaymentFacts(tx, facts);
+  // The transactions first: their rows are locked since the select above, so this takes no new lock,
+  // and the locks below — above all a busy payee's event head, which every batch paying it waits for —
+  // are then held only while the last statements run, not while this one does.
   await tx.execute(
     sql`update transactions t set
           status = u.status,
@@ -348,6 +347,10 @@ export async function matchTransactions(
           set_payee boolean, payee_id uuid, unit_code text, unit_path text)
         where t.id = u.id`,
   );
+  // Writes, in the order every writer takes these locks: requests, allocations and payee events, rollups.
+  await writeRequestPayments(tx, [...requestWrites.values()], statusEvents);
+  await insertAllocations(tx, allocationsToInsert, MATCHER_ACTOR);
+  await recordPaymentFacts(tx, facts);
   return outcomes;
 }
 
