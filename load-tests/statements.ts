@@ -36,9 +36,14 @@ export async function watchStatements(
   sql: postgres.Sql,
   dbName: string,
 ): Promise<{ watch: StatementWatch } | { unavailable: string }> {
+  const [preload] = await sql<
+    { libraries: string }[]
+  >`select current_setting('shared_preload_libraries') as libraries`;
+  if (!/\bpg_stat_statements\b/.test(preload!.libraries)) {
+    return { unavailable: 'the server does not load pg_stat_statements (shared_preload_libraries)' };
+  }
   try {
     await sql`create extension if not exists pg_stat_statements`;
-    await sql`select 1 from pg_stat_statements limit 1`;
   } catch (err) {
     return { unavailable: err instanceof Error ? err.message : String(err) };
   }
