@@ -48,7 +48,15 @@ import {
 import { formatHot, monotonicUs, type Window } from './profile.js';
 import { apiClient, seedCommune, seedRequests } from './seed.js';
 import { formatStatements, type StatementStat, type StatementWatch, watchStatements } from './statements.js';
-import { cpuMicrosPerOp, formatMb, formatMs, formatRate, formatTable, type ResultRow } from './stats.js';
+import {
+  cpuMicrosPerOp,
+  formatMb,
+  formatMs,
+  formatRate,
+  formatTable,
+  type ResultRow,
+  walBytesPerOp,
+} from './stats.js';
 
 const SCENARIOS = ['ceilings', 'driver', 'issue', 'qr', 'callbacks', 'ack', 'metrics'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -120,12 +128,14 @@ const describe = (o: Outcome) =>
   `${formatRate(o.rate)}/s, p50 ${formatMs(o.latency.p50)} p95 ${formatMs(o.latency.p95)} p99 ${formatMs(o.latency.p99)} ms, ` +
   `${o.errors} errors ${JSON.stringify(o.statuses)}`;
 
-/** The Postgres backends serving the bench database (set once it exists). */
+/** The Postgres backends serving the bench database, and the server's WAL position (set once it exists). */
 let postgresPids: () => Promise<number[]> = async () => [];
+let walPosition: () => Promise<string | undefined> = async () => undefined;
 
 /**
  * CPU used by the given processes (and by the Postgres backends of the bench database, as `postgres`)
- * from now until `per(ops)`, in µs per operation.
+ * from now until `per(ops)`, in µs per operation; and the WAL written meanwhile, in bytes per operation
+ * (the whole server's: the bench is meant to be alone on it).
  */
 async function cpuMeter(processes: Record<string, Child>) {
   const readAll = async () => {
@@ -141,9 +151,12 @@ async function cpuMeter(processes: Record<string, Child>) {
     return { out, perPid };
   };
   const before = await readAll();
+  const walBefore = await walPosition();
   return async (ops: number) => {
     const after = await readAll();
+    const walAfter = await walPosition();
     const result: Record<string, number | undefined> = {};
+    result.wal = walBefore && walAfter ? walBytesPerOp(walBefore, walAfter, ops) : undefined;
     for (const k of Object.keys(processes)) result[k] = cpuMicrosPerOp(before.out[k], after.out[k], ops);
     // A backend that started during the load counts from 0; one that ended is lost (pools keep theirs).
     let pgMs = 0;
@@ -247,6 +260,8 @@ async function main() {
     if ('watch' in statements) statementWatch = statements.watch;
     else log(`no Postgres statements in the profile: ${statements.unavailable}`);
   }
+  walPosition = async () =>
+    (await watcher<{ lsn: string }[]>`select pg_current_wal_lsn()::text as lsn`)[0]?.lsn;
   postgresPids = async () =>
     (
       await watcher<
@@ -469,6 +484,7 @@ async function main() {
             errors: issue.errors,
             ceiling: ceilingOf('PG commits', pgCommit),
             cpu: { api: issueCpu.api, worker: issueCpu.worker, postgres: issueCpu.postgres },
+            walBytes: issueCpu.wal,
             note: 'payee reads and INSERTs shared by concurrent requests; goal ≥ 15,000/s',
           },
           issue,
@@ -503,6 +519,7 @@ async function main() {
           errors: png.errors,
           ceiling: ceilingOf('hello-world', hello),
           cpu: { api: pngCpu.api, postgres: pngCpu.postgres },
+          walBytes: pngCpu.wal,
           note: '300 requests, cache warm; goal ≥ 5,000/s',
         },
         png,
@@ -528,6 +545,7 @@ async function main() {
           errors: stall.errors,
           ceiling: ceilingOf('hello-world', hello),
           cpu: { api: stallCpu.api, postgres: stallCpu.postgres },
+          walBytes: stallCpu.wal,
         },
         stall,
       );
@@ -612,6 +630,7 @@ async function main() {
             errors: o.errors,
             ceiling: ceilingOf('hello-world', hello),
             cpu: { api: oCpu.api, postgres: oCpu.postgres },
+            walBytes: oCpu.wal,
             note: `${METRICS_CONNECTIONS} connections (dashboards refreshing at once); goal p95 < 50 ms`,
           },
           o,
@@ -723,6 +742,7 @@ async function main() {
           errors: flood.errors,
           ceiling: ceilingOf('PG commits', pgCommit),
           cpu: { api: ackCpu.api, postgres: ackCpu.postgres },
+          walBytes: ackCpu.wal,
           note: `4 providers (5 signing recipes), ~10% repeats; ${flood.requests} requests`,
         },
         flood,
@@ -732,6 +752,7 @@ async function main() {
         rate: done / e2eSeconds,
         ceiling: ceilingOf('PG commits', pgCommit),
         cpu: { api: e2eCpu.api, worker: e2eCpu.worker, postgres: e2eCpu.postgres },
+        walBytes: e2eCpu.wal,
         note: `${done}/${events} events matched in ${e2eSeconds.toFixed(1)} s, drain ${drained.seconds.toFixed(1)} s after load; goal ≥ 5,000/s`,
       });
       if (drained.done < drained.events)
@@ -775,6 +796,7 @@ async function main() {
           latency: ack.latency,
           errors: ack.errors,
           cpu: { api: ackCpu.api, postgres: ackCpu.postgres },
+          walBytes: ackCpu.wal,
           note:
             `latency from when each was due (open loop); goal p99 ≤ 25 ms; ` +
             `${ack.statuses.shed ? `${ack.statuses.shed} not sent (over 2,000 in flight); ` : ''}` +

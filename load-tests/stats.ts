@@ -64,8 +64,8 @@ export function formatMs(n: number | undefined): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-/** Microseconds, whole: "1,234". Missing → "–". */
-export function formatMicros(n: number | undefined): string {
+/** A whole number (µs, bytes): "1,234". Missing → "–". */
+export function formatWhole(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return '–';
   return Math.round(n).toLocaleString('en-US');
 }
@@ -95,6 +95,11 @@ export type ResultRow = {
   ceiling?: { name: string; rate: number };
   /** CPU time the server processes spent per operation, in µs (robust to a busy machine, unlike rates). */
   cpu?: { api?: number; worker?: number; postgres?: number };
+  /**
+   * WAL Postgres wrote per operation, in bytes: what a path writes, counted exactly, so one run can tell
+   * a change to the writes from the noise that moves rates and CPU between runs.
+   */
+  walBytes?: number;
   note?: string;
 };
 
@@ -107,9 +112,10 @@ export const resultColumns: TableColumn[] = [
   { title: 'p95 ms', align: 'right', cell: (r) => formatMs(r.latency?.p95) },
   { title: 'p99 ms', align: 'right', cell: (r) => formatMs(r.latency?.p99) },
   { title: 'errors', align: 'right', cell: (r) => (r.errors === undefined ? '–' : String(r.errors)) },
-  { title: 'API CPU µs/op', align: 'right', cell: (r) => formatMicros(r.cpu?.api) },
-  { title: 'worker CPU µs/op', align: 'right', cell: (r) => formatMicros(r.cpu?.worker) },
-  { title: 'PG CPU µs/op', align: 'right', cell: (r) => formatMicros(r.cpu?.postgres) },
+  { title: 'API CPU µs/op', align: 'right', cell: (r) => formatWhole(r.cpu?.api) },
+  { title: 'worker CPU µs/op', align: 'right', cell: (r) => formatWhole(r.cpu?.worker) },
+  { title: 'PG CPU µs/op', align: 'right', cell: (r) => formatWhole(r.cpu?.postgres) },
+  { title: 'PG WAL B/op', align: 'right', cell: (r) => formatWhole(r.walBytes) },
   {
     title: 'of ceiling',
     align: 'right',
@@ -171,4 +177,17 @@ export function cpuMicrosPerOp(
 ): number | undefined {
   if (beforeMs === undefined || afterMs === undefined || !(ops > 0)) return undefined;
   return ((afterMs - beforeMs) * 1000) / ops;
+}
+
+/** A WAL position as Postgres prints it (`16/B374D848`: high and low 32 bits in hex), in bytes. */
+export function lsnBytes(lsn: string): bigint {
+  const m = /^([0-9A-F]{1,8})\/([0-9A-F]{1,8})$/i.exec(lsn.trim());
+  if (!m) throw new RangeError(`not a WAL position: ${lsn}`);
+  return (BigInt(`0x${m[1]}`) << 32n) + BigInt(`0x${m[2]}`);
+}
+
+/** WAL bytes per operation between two WAL positions; undefined without operations. */
+export function walBytesPerOp(before: string, after: string, ops: number): number | undefined {
+  if (!(ops > 0)) return undefined;
+  return Number(lsnBytes(after) - lsnBytes(before)) / ops;
 }

@@ -8,12 +8,14 @@ import {
   formatRate,
   formatRatio,
   formatTable,
+  lsnBytes,
   parseProcCpuMs,
   parseVmRss,
   percentile,
   perSecond,
   ratioOf,
   summarize,
+  walBytesPerOp,
 } from '../../../load-tests/stats.js';
 
 describe('percentile (nearest rank)', () => {
@@ -97,6 +99,16 @@ describe('rates and ratios', () => {
     expect(cpuMicrosPerOp(1000, 1500, 1000)).toBe(500);
     expect(cpuMicrosPerOp(undefined, 1500, 1000)).toBeUndefined();
     expect(cpuMicrosPerOp(1000, 1500, 0)).toBeUndefined();
+  });
+
+  it('WAL positions as bytes, and WAL per operation between two of them', () => {
+    expect(lsnBytes('0/0')).toBe(0n);
+    expect(lsnBytes('0/16B3748')).toBe(0x16b3748n);
+    // The high word counts 4 GiB each: a position past it must not lose it.
+    expect(lsnBytes('16/B374D848')).toBe(0x16n * 2n ** 32n + 0xb374d848n);
+    expect(walBytesPerOp('0/FFFFF000', '1/00001000', 2)).toBe(4096);
+    expect(walBytesPerOp('0/0', '0/1000', 0)).toBeUndefined();
+    expect(() => lsnBytes('garbage')).toThrow(RangeError);
   });
 });
 
