@@ -133,11 +133,11 @@ let postgresPids: () => Promise<number[]> = async () => [];
 let walPosition: () => Promise<string | undefined> = async () => undefined;
 
 /**
- * CPU used by the given processes (and by the Postgres backends of the bench database, as `postgres`)
- * from now until `per(ops)`, in µs per operation; and the WAL written meanwhile, in bytes per operation
- * (the whole server's: the bench is meant to be alone on it).
+ * What a load cost the servers, per operation, from now until the returned function is called: CPU of the
+ * given processes and of the bench database's Postgres backends (`postgres`) in µs, and the WAL written
+ * meanwhile (`wal`, the whole server's: the bench is meant to be alone on it) in bytes.
  */
-async function cpuMeter(processes: Record<string, Child>) {
+async function costMeter(processes: Record<string, Child>) {
   const readAll = async () => {
     const out: Record<string, number | undefined> = {};
     for (const [k, c] of Object.entries(processes)) out[k] = cpuMsOf(c.pid);
@@ -316,7 +316,7 @@ async function main() {
         durationS: 1,
         requests: [{ path: '/' }],
       });
-      const cpu = await cpuMeter({ api: child });
+      const cpu = await costMeter({ api: child });
       hello = await closedLoop({
         url: `http://127.0.0.1:${port}`,
         connections,
@@ -470,7 +470,7 @@ async function main() {
           },
         }));
         await closedLoop({ url: base, connections, durationS: warmS, requests });
-        const cpu = await cpuMeter({ api, worker });
+        const cpu = await costMeter({ api, worker });
         const issue = await timed(`issue (${shape.name})`, () =>
           closedLoop({ url: base, connections, durationS, requests }),
         );
@@ -505,7 +505,7 @@ async function main() {
         headers: schoolAuth[i % schoolAuth.length],
       }));
       await closedLoop({ url: base, connections, durationS: warmS, requests: pngRequests });
-      const pngMeter = await cpuMeter({ api });
+      const pngMeter = await costMeter({ api });
       const png = await timed('qr png', () =>
         closedLoop({ url: base, connections, durationS, requests: pngRequests }),
       );
@@ -531,7 +531,7 @@ async function main() {
         await fetch(`${base}/v1/payees/${s.id}/qr.png`, { headers: staffAuth }).then((r) => r.arrayBuffer());
       const stallRequests = stalls.map((s) => ({ path: `/v1/payees/${s.id}/qr.png`, headers: staffAuth }));
       await closedLoop({ url: base, connections, durationS: warmS, requests: stallRequests });
-      const stallMeter = await cpuMeter({ api });
+      const stallMeter = await costMeter({ api });
       const stall = await timed('stall png', () =>
         closedLoop({ url: base, connections, durationS, requests: stallRequests }),
       );
@@ -611,7 +611,7 @@ async function main() {
         if (first.status !== 200)
           throw new Error(`metrics ${q.path} → ${first.status} ${await first.text()}`);
         await first.arrayBuffer();
-        const meter = await cpuMeter({ api });
+        const meter = await costMeter({ api });
         const o = await timed(`metrics ${q.name}`, () =>
           closedLoop({
             url: base,
@@ -710,7 +710,7 @@ async function main() {
       await databaseIdle();
       const before = await progress();
       const rss = sampleRss([api, worker]);
-      const cpu = await cpuMeter({ api, worker });
+      const cpu = await costMeter({ api, worker });
       const started = performance.now();
       const flood = await timed('callbacks', () =>
         closedLoop({
@@ -773,7 +773,7 @@ async function main() {
       const next = callbackSource(w);
       if (!only.has('callbacks')) await warmCallbacks(next);
       const rss = sampleRss([api, worker]);
-      const cpu = await cpuMeter({ api });
+      const cpu = await costMeter({ api });
       const ack = await timed('ack', () =>
         paced({
           url: base,
