@@ -128,41 +128,52 @@ const describe = (o: Outcome) =>
   `${formatRate(o.rate)}/s, p50 ${formatMs(o.latency.p50)} p95 ${formatMs(o.latency.p95)} p99 ${formatMs(o.latency.p99)} ms, ` +
   `${o.errors} errors ${JSON.stringify(o.statuses)}`;
 
-/** The Postgres backends serving the bench database, and the server's WAL position (set once it exists). */
-let postgresPids: () => Promise<number[]> = async () => [];
-let walPosition: () => Promise<string | undefined> = async () => undefined;
+/** What a load cost the servers, per operation: the CPU and WAL columns of its result row. */
+type Cost = Required<Pick<ResultRow, 'cpu'>> & Pick<ResultRow, 'walBytes'>;
 
 /**
- * What a load cost the servers, per operation, from now until the returned function is called: CPU of the
- * given processes and of the bench database's Postgres backends (`postgres`) in µs, and the WAL written
- * meanwhile (`wal`, the whole server's: the bench is meant to be alone on it) in bytes.
+ * Meters what loads cost, reading the bench database's backends and the server's WAL position through
+ * `watcher`. `costMeter(processes)` starts counting; the function it returns gives, per operation, the CPU
+ * of those processes and of the bench database's Postgres backends (`postgres`) in µs, and the WAL written
+ * meanwhile in bytes (the whole server's: the bench is meant to be alone on it).
  */
-async function costMeter(processes: Record<string, Child>) {
-  const readAll = async () => {
-    const out: Record<string, number | undefined> = {};
-    for (const [k, c] of Object.entries(processes)) out[k] = cpuMsOf(c.pid);
-    const pids = await postgresPids();
-    out.postgres = 0;
+function costMeterOn(watcher: postgres.Sql, dbName: string) {
+  const backendPids = async () =>
+    (
+      await watcher<
+        { pid: number }[]
+      >`select pid from pg_stat_activity where datname = ${dbName} and pid <> pg_backend_pid()`
+    ).map((r) => r.pid);
+  const walPosition = async () =>
+    (await watcher<{ lsn: string }[]>`select pg_current_wal_lsn()::text as lsn`)[0]!.lsn;
+  const backendCpuMs = async () => {
     const perPid = new Map<number, number>();
-    for (const pid of pids) {
+    for (const pid of await backendPids()) {
       const ms = cpuMsOf(pid);
       if (ms !== undefined) perPid.set(pid, ms);
     }
-    return { out, perPid };
+    return perPid;
   };
-  const before = await readAll();
-  const walBefore = await walPosition();
-  return async (ops: number) => {
-    const after = await readAll();
-    const walAfter = await walPosition();
-    const result: Record<string, number | undefined> = {};
-    result.wal = walBefore && walAfter ? walBytesPerOp(walBefore, walAfter, ops) : undefined;
-    for (const k of Object.keys(processes)) result[k] = cpuMicrosPerOp(before.out[k], after.out[k], ops);
-    // A backend that started during the load counts from 0; one that ended is lost (pools keep theirs).
-    let pgMs = 0;
-    for (const [pid, ms] of after.perPid) pgMs += ms - (before.perPid.get(pid) ?? 0);
-    result.postgres = cpuMicrosPerOp(0, pgMs, ops);
-    return result;
+  return async (processes: { api: Child; worker?: Child }) => {
+    const processCpuMs = () => ({
+      api: cpuMsOf(processes.api.pid),
+      worker: processes.worker && cpuMsOf(processes.worker.pid),
+    });
+    const before = { processes: processCpuMs(), backends: await backendCpuMs(), wal: await walPosition() };
+    return async (ops: number): Promise<Cost> => {
+      const after = { processes: processCpuMs(), backends: await backendCpuMs(), wal: await walPosition() };
+      // A backend that started during the load counts from 0; one that ended is lost (pools keep theirs).
+      let pgMs = 0;
+      for (const [pid, ms] of after.backends) pgMs += ms - (before.backends.get(pid) ?? 0);
+      return {
+        cpu: {
+          api: cpuMicrosPerOp(before.processes.api, after.processes.api, ops),
+          worker: cpuMicrosPerOp(before.processes.worker, after.processes.worker, ops),
+          postgres: cpuMicrosPerOp(0, pgMs, ops),
+        },
+        walBytes: walBytesPerOp(before.wal, after.wal, ops),
+      };
+    };
   };
 }
 
@@ -260,14 +271,7 @@ async function main() {
     if ('watch' in statements) statementWatch = statements.watch;
     else log(`no Postgres statements in the profile: ${statements.unavailable}`);
   }
-  walPosition = async () =>
-    (await watcher<{ lsn: string }[]>`select pg_current_wal_lsn()::text as lsn`)[0]?.lsn;
-  postgresPids = async () =>
-    (
-      await watcher<
-        { pid: number }[]
-      >`select pid from pg_stat_activity where datname = ${dbName} and pid <> pg_backend_pid()`
-    ).map((r) => r.pid);
+  const costMeter = costMeterOn(watcher, dbName);
   /**
    * Waits (up to `limitS`) until no query of an earlier scenario still runs in the bench database: a
    * metrics query answered after its client gave up keeps Postgres busy for seconds, and its CPU would be
@@ -316,14 +320,14 @@ async function main() {
         durationS: 1,
         requests: [{ path: '/' }],
       });
-      const cpu = await costMeter({ api: child });
+      const meter = await costMeter({ api: child });
       hello = await closedLoop({
         url: `http://127.0.0.1:${port}`,
         connections,
         durationS,
         requests: [{ path: '/' }],
       });
-      const helloCpu = await cpu(hello.requests);
+      const helloCost = await meter(hello.requests);
       await stopChild(child);
       log(`hello-world: ${describe(hello)}`);
       record(
@@ -332,7 +336,7 @@ async function main() {
           rate: hello.rate,
           latency: hello.latency,
           errors: hello.errors,
-          cpu: { api: helloCpu.api },
+          cpu: { api: helloCost.cpu.api },
         },
         hello,
       );
@@ -470,11 +474,11 @@ async function main() {
           },
         }));
         await closedLoop({ url: base, connections, durationS: warmS, requests });
-        const cpu = await costMeter({ api, worker });
+        const meter = await costMeter({ api, worker });
         const issue = await timed(`issue (${shape.name})`, () =>
           closedLoop({ url: base, connections, durationS, requests }),
         );
-        const issueCpu = await cpu(issue.requests);
+        const issueCost = await meter(issue.requests);
         log(`issue (${shape.name}): ${describe(issue)}`);
         record(
           {
@@ -483,8 +487,7 @@ async function main() {
             latency: issue.latency,
             errors: issue.errors,
             ceiling: ceilingOf('PG commits', pgCommit),
-            cpu: { api: issueCpu.api, worker: issueCpu.worker, postgres: issueCpu.postgres },
-            walBytes: issueCpu.wal,
+            ...issueCost,
             note: 'payee reads and INSERTs shared by concurrent requests; goal ≥ 15,000/s',
           },
           issue,
@@ -509,7 +512,7 @@ async function main() {
       const png = await timed('qr png', () =>
         closedLoop({ url: base, connections, durationS, requests: pngRequests }),
       );
-      const pngCpu = await pngMeter(png.requests);
+      const pngCost = await pngMeter(png.requests);
       log(`request PNG: ${describe(png)}`);
       record(
         {
@@ -518,8 +521,7 @@ async function main() {
           latency: png.latency,
           errors: png.errors,
           ceiling: ceilingOf('hello-world', hello),
-          cpu: { api: pngCpu.api, postgres: pngCpu.postgres },
-          walBytes: pngCpu.wal,
+          ...pngCost,
           note: '300 requests, cache warm; goal ≥ 5,000/s',
         },
         png,
@@ -535,7 +537,7 @@ async function main() {
       const stall = await timed('stall png', () =>
         closedLoop({ url: base, connections, durationS, requests: stallRequests }),
       );
-      const stallCpu = await stallMeter(stall.requests);
+      const stallCost = await stallMeter(stall.requests);
       log(`stall PNG: ${describe(stall)}`);
       record(
         {
@@ -544,8 +546,7 @@ async function main() {
           latency: stall.latency,
           errors: stall.errors,
           ceiling: ceilingOf('hello-world', hello),
-          cpu: { api: stallCpu.api, postgres: stallCpu.postgres },
-          walBytes: stallCpu.wal,
+          ...stallCost,
         },
         stall,
       );
@@ -620,7 +621,7 @@ async function main() {
             requests: [{ path: q.path, headers: auth }],
           }),
         );
-        const oCpu = await meter(o.requests);
+        const oCost = await meter(o.requests);
         log(`metrics ${q.name}: ${describe(o)}`);
         record(
           {
@@ -629,8 +630,7 @@ async function main() {
             latency: o.latency,
             errors: o.errors,
             ceiling: ceilingOf('hello-world', hello),
-            cpu: { api: oCpu.api, postgres: oCpu.postgres },
-            walBytes: oCpu.wal,
+            ...oCost,
             note: `${METRICS_CONNECTIONS} connections (dashboards refreshing at once); goal p95 < 50 ms`,
           },
           o,
@@ -710,7 +710,7 @@ async function main() {
       await databaseIdle();
       const before = await progress();
       const rss = sampleRss([api, worker]);
-      const cpu = await costMeter({ api, worker });
+      const meter = await costMeter({ api, worker });
       const started = performance.now();
       const flood = await timed('callbacks', () =>
         closedLoop({
@@ -721,13 +721,13 @@ async function main() {
         }),
       );
       const ackedAt = performance.now();
-      const ackCpu = await cpu(flood.requests);
+      const ackCost = await meter(flood.requests);
       log(`callbacks acknowledged: ${describe(flood)}`);
       const drained = await timed('callbacks drain', () => waitDrained(quick ? 120 : 900));
       keepMax(rss.stop());
       const events = drained.events - before.events;
       const done = drained.done - before.done;
-      const e2eCpu = await cpu(done);
+      const e2eCost = await meter(done);
       const e2eSeconds = (ackedAt - started) / 1000 + drained.seconds;
       log(
         `callbacks end to end: ${events} events stored, ${done} matched (a transaction with its outcome) ` +
@@ -741,8 +741,9 @@ async function main() {
           latency: flood.latency,
           errors: flood.errors,
           ceiling: ceilingOf('PG commits', pgCommit),
-          cpu: { api: ackCpu.api, postgres: ackCpu.postgres },
-          walBytes: ackCpu.wal,
+          // The worker's CPU belongs to the end-to-end row, not to answering the provider.
+          cpu: { api: ackCost.cpu.api, postgres: ackCost.cpu.postgres },
+          walBytes: ackCost.walBytes,
           note: `4 providers (5 signing recipes), ~10% repeats; ${flood.requests} requests`,
         },
         flood,
@@ -751,8 +752,7 @@ async function main() {
         name: 'callbacks end to end: HTTP → stored → matched',
         rate: done / e2eSeconds,
         ceiling: ceilingOf('PG commits', pgCommit),
-        cpu: { api: e2eCpu.api, worker: e2eCpu.worker, postgres: e2eCpu.postgres },
-        walBytes: e2eCpu.wal,
+        ...e2eCost,
         note: `${done}/${events} events matched in ${e2eSeconds.toFixed(1)} s, drain ${drained.seconds.toFixed(1)} s after load; goal ≥ 5,000/s`,
       });
       if (drained.done < drained.events)
@@ -773,7 +773,7 @@ async function main() {
       const next = callbackSource(w);
       if (!only.has('callbacks')) await warmCallbacks(next);
       const rss = sampleRss([api, worker]);
-      const cpu = await costMeter({ api });
+      const meter = await costMeter({ api });
       const ack = await timed('ack', () =>
         paced({
           url: base,
@@ -785,7 +785,7 @@ async function main() {
           },
         }),
       );
-      const ackCpu = await cpu(ack.requests);
+      const ackCost = await meter(ack.requests);
       log(`callbacks at ${ackRate}/s: ${describe(ack)}`);
       const drained = await waitDrained(quick ? 120 : 300);
       keepMax(rss.stop());
@@ -795,8 +795,7 @@ async function main() {
           rate: ack.rate,
           latency: ack.latency,
           errors: ack.errors,
-          cpu: { api: ackCpu.api, postgres: ackCpu.postgres },
-          walBytes: ackCpu.wal,
+          ...ackCost,
           note:
             `latency from when each was due (open loop); goal p99 ≤ 25 ms; ` +
             `${ack.statuses.shed ? `${ack.statuses.shed} not sent (over 2,000 in flight); ` : ''}` +

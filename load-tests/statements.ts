@@ -24,7 +24,7 @@ export type StatementStat = {
 export type StatementWatch = {
   /** Forgets what the bench database's statements did so far. */
   reset(): Promise<void>;
-  /** What they did since the last reset, most time first. */
+  /** What they did since the last reset. */
   read(): Promise<StatementStat[]>;
 };
 
@@ -71,8 +71,7 @@ export async function watchStatements(
           select query, calls, rows, total_exec_time as total_ms,
                  shared_blks_hit + shared_blks_read as blocks, wal_bytes::int8 as wal_bytes
           from pg_stat_statements
-          where dbid = ${dbid} and calls > 0
-          order by total_exec_time desc`;
+          where dbid = ${dbid} and calls > 0`;
         return rows.map((r) => ({
           query: r.query,
           calls: Number(r.calls),

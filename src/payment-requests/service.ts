@@ -241,9 +241,9 @@ export async function createPaymentRequest(
   now: Date,
   shared: { inserter?: RequestInserter; payees?: PayeeLoader } = {},
 ): Promise<{ request: PaymentRequest; created: boolean }> {
-  const { inserter } = shared;
+  const { inserter, payees } = shared;
   const { payeeId, ...item } = input;
-  const payee = await resolvePayee(db, issuer.principal, payeeId, shared.payees);
+  const payee = await resolvePayee(db, issuer.principal, payeeId, payees);
   const checked = validateFeeItem(item, {}, now);
   const [prepared] = await prepareFees(db, issuer, payee, [checked], null, { lookupStored: false });
   if (prepared!.kind === 'error') throw singleError(prepared!.error);
