@@ -17,12 +17,12 @@
  * Success: HTTP 200; we answer `{"success": true}`. Casso retries a failed delivery, so repeats are normal.
  */
 import { z } from 'zod';
+import { isTransactionAmount, TRANSACTION_AMOUNT_RULE } from '../transactions/amount.js';
 import {
   hmacHex,
   parseTimestampedSignature,
   safeEqualHex,
   secretList,
-  validAmount,
   vietnamLocalToIso,
   withinWindow,
 } from './signing.js';
@@ -53,7 +53,9 @@ const body = z.object({
     id: z.union([z.number().int().nonnegative(), z.string().min(1).max(64)]),
     reference: text,
     description: text,
-    amount: z.number().refine((n) => validAmount(Math.abs(n)), 'a whole, non-zero VND amount'),
+    amount: z
+      .number()
+      .refine((n) => isTransactionAmount(Math.abs(n)), `${TRANSACTION_AMOUNT_RULE}, either sign`),
     runningBalance: z.number().nullish(),
     transactionDateTime: z.string().max(40),
     accountNumber: z.string().min(1).max(64),

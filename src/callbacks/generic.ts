@@ -5,14 +5,8 @@
  * GENERIC_WEBHOOK_SECRET; a `t` more than 300 s from now is refused (replays).
  */
 import { z } from 'zod';
-import {
-  hmacHex,
-  parseTimestampedSignature,
-  safeEqualHex,
-  secretList,
-  validAmount,
-  withinWindow,
-} from './signing.js';
+import { isTransactionAmount, TRANSACTION_AMOUNT_RULE } from '../transactions/amount.js';
+import { hmacHex, parseTimestampedSignature, safeEqualHex, secretList, withinWindow } from './signing.js';
 import type { CallbackAdapter } from './types.js';
 
 export const GENERIC_TOLERANCE_S = 300;
@@ -20,7 +14,7 @@ export const GENERIC_TOLERANCE_S = 300;
 const body = z.object({
   id: z.union([z.string().min(1).max(128), z.number().int().nonnegative()]),
   accountNumber: z.string().min(1).max(64),
-  amount: z.number().refine(validAmount, 'a whole, positive VND amount'),
+  amount: z.number().refine(isTransactionAmount, TRANSACTION_AMOUNT_RULE),
   description: z.string().max(1000),
   bookedAt: z.iso.datetime({ offset: true }),
   counterpartyAccount: z.string().max(64).optional(),

@@ -17,7 +17,8 @@
  * A webhook with `code` other than "00" (not a successful payment) is stored and ignored.
  */
 import { z } from 'zod';
-import { hmacHex, safeEqualHex, secretList, validAmount, vietnamLocalToIso } from './signing.js';
+import { isTransactionAmount, TRANSACTION_AMOUNT_RULE } from '../transactions/amount.js';
+import { hmacHex, safeEqualHex, secretList, vietnamLocalToIso } from './signing.js';
 import type { CallbackAdapter } from './types.js';
 
 function sortKeys(value: unknown): unknown {
@@ -46,7 +47,7 @@ export function payosSignedString(data: Record<string, unknown>): string {
 const text = z.string().max(1000).nullish();
 const data = z.object({
   orderCode: z.number().int().nonnegative(),
-  amount: z.number().refine(validAmount, 'a whole, positive VND amount'),
+  amount: z.number().refine(isTransactionAmount, TRANSACTION_AMOUNT_RULE),
   description: text,
   accountNumber: z.string().min(1).max(64),
   reference: z.string().max(128).nullish(),

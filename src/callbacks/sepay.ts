@@ -19,15 +19,8 @@
  * `transferType: "out"` is stored but is not a credit: its transaction is `ignored`.
  */
 import { z } from 'zod';
-import {
-  hmacHex,
-  safeEqual,
-  safeEqualHex,
-  secretList,
-  validAmount,
-  vietnamLocalToIso,
-  withinWindow,
-} from './signing.js';
+import { isTransactionAmount, TRANSACTION_AMOUNT_RULE } from '../transactions/amount.js';
+import { hmacHex, safeEqual, safeEqualHex, secretList, vietnamLocalToIso, withinWindow } from './signing.js';
 import type { CallbackAdapter } from './types.js';
 
 export const SEPAY_TOLERANCE_S = 300;
@@ -41,7 +34,7 @@ const body = z.object({
   code: nullableText,
   content: nullableText,
   transferType: z.enum(['in', 'out']),
-  transferAmount: z.number().refine(validAmount, 'a whole, positive VND amount'),
+  transferAmount: z.number().refine(isTransactionAmount, TRANSACTION_AMOUNT_RULE),
   accumulated: z.number().nullish(),
   subAccount: z.string().max(64).nullish(),
   referenceCode: nullableText,

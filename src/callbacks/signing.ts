@@ -73,10 +73,3 @@ export function vietnamLocalToIso(value: string): string | undefined {
   const d = new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}+07:00`);
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
-
-/** Largest credit we accept: absurd sizes are refused (design.md "Money and time"). */
-export const MAX_AMOUNT = 100_000_000_000;
-
-export function validAmount(n: unknown): n is number {
-  return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 && n <= MAX_AMOUNT;
-}

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { MAX_TRANSACTION_AMOUNT } from '../transactions/amount.js';
 import { transactionStatuses } from '../transactions/store.js';
 
 export const transactionSchema = z
@@ -65,7 +66,7 @@ export const transactionDetailSchema = transactionSchema
 
 export const allocateBody = z.strictObject({
   paymentRequestId: z.uuid(),
-  amount: z.number().int().positive().max(100_000_000_000).optional(),
+  amount: z.number().int().positive().max(MAX_TRANSACTION_AMOUNT).optional(),
 });
 
 export const ignoreBody = z.strictObject({ reason: z.string().trim().min(3).max(500) });

@@ -5,7 +5,9 @@
  * entries in VND are taken; pending ones are left for the next statement.
  */
 import { XMLParser } from 'fast-xml-parser';
+import { isTransactionAmount } from '../transactions/amount.js';
 import {
+  amountTooLarge,
   assignLineKeys,
   type ParsedStatement,
   parseBankDate,
@@ -91,6 +93,10 @@ export function parseCamt053(xml: string): ParsedStatement {
       const amount = parseVnd(text(amtNode) ?? '');
       if (amount === undefined || amount <= 0) {
         bad.push({ entry: n, message: `amount "${text(amtNode)}" not understood` });
+        continue;
+      }
+      if (!isTransactionAmount(amount)) {
+        bad.push({ entry: n, message: amountTooLarge(text(amtNode) ?? '') });
         continue;
       }
       const dateText =

@@ -8,8 +8,10 @@
  * chiếu", "Mã giao dịch", "Số bút toán", "Reference"). Separators , ; or tab; a UTF-8 BOM is ignored.
  */
 import { parse } from 'csv-parse/sync';
+import { isTransactionAmount } from '../transactions/amount.js';
 import { foldVietnamese } from '../vietqr/fold.js';
 import {
+  amountTooLarge,
   assignLineKeys,
   type ParsedStatement,
   parseBankDate,
@@ -144,19 +146,23 @@ export function parseStatementCsv(text: string): ParsedStatement {
       continue;
     }
     let direction: 'in' | 'out';
-    let amount: number | undefined;
+    let amount: number;
+    let amountText: string;
     const credit = cols.credit !== undefined ? parseVnd(cell(cols.credit)) : undefined;
     const debit = cols.debit !== undefined ? parseVnd(cell(cols.debit)) : undefined;
     if (credit !== undefined && credit !== 0) {
       direction = 'in';
       amount = Math.abs(credit);
+      amountText = cell(cols.credit);
     } else if (debit !== undefined && debit !== 0) {
       direction = 'out';
       amount = Math.abs(debit);
+      amountText = cell(cols.debit);
     } else if (cols.amount !== undefined) {
-      const signed = parseVnd(cell(cols.amount));
+      amountText = cell(cols.amount);
+      const signed = parseVnd(amountText);
       if (signed === undefined || signed === 0) {
-        bad.push({ row: i + 1, message: `amount "${cell(cols.amount)}" not understood` });
+        bad.push({ row: i + 1, message: `amount "${amountText}" not understood` });
         continue;
       }
       direction = signed > 0 ? 'in' : 'out';
@@ -164,6 +170,10 @@ export function parseStatementCsv(text: string): ParsedStatement {
     } else {
       const shown = cell(cols.credit) || cell(cols.debit);
       if (shown) bad.push({ row: i + 1, message: `amount "${shown}" not understood` });
+      continue;
+    }
+    if (!isTransactionAmount(amount)) {
+      bad.push({ row: i + 1, message: amountTooLarge(amountText) });
       continue;
     }
     lines.push({

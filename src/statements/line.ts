@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { MAX_TRANSACTION_AMOUNT } from '../transactions/amount.js';
 import { compactMemo } from '../transactions/fingerprint.js';
 
 /** One booked line of a bank statement, whatever its format. */
@@ -71,6 +72,14 @@ export function vietnamDay(d: Date): string {
 export function parseVnd(text: string): number | undefined {
   const amount = readVnd(text);
   return amount !== undefined && Number.isSafeInteger(amount) ? amount : undefined;
+}
+
+/**
+ * Why a line is refused when its amount reads as a number but is larger than any transaction
+ * (isTransactionAmount): a misplaced decimal mark or a balance read as an amount, not a payment.
+ */
+export function amountTooLarge(text: string): string {
+  return `amount "${text}" is above ${MAX_TRANSACTION_AMOUNT.toLocaleString('en-US')} VND, the largest transaction accepted`;
 }
 
 function readVnd(text: string): number | undefined {

@@ -199,6 +199,22 @@ describe('bank statement import', () => {
     );
     expect(badAmount.status).toBe(422);
     expect(badAmount.body.error.details).toEqual([{ row: 2, message: 'amount "12.5" not understood' }]);
+    // A callback of this size would be refused; a statement line cannot bring it in instead.
+    const tooLarge = await postStatement(
+      'Ngày giao dịch,Số tiền ghi có,Mô tả\n20/11/2026,"35.000",pho\n20/11/2026,"500.000.000.000",x\n',
+      'text/csv',
+      `?accountNumber=${payee.accountNumber}`,
+    );
+    expect(tooLarge.status).toBe(422);
+    expect(tooLarge.body.error).toMatchObject({
+      code: 'invalid_statement',
+      details: [
+        {
+          row: 3,
+          message: 'amount "500.000.000.000" is above 100,000,000,000 VND, the largest transaction accepted',
+        },
+      ],
+    });
     const other = await createCommune(app);
     const outsider = await createKey(app, { role: 'staff', unitCode: other.commune });
     const forbidden = await postStatement(
@@ -209,5 +225,6 @@ describe('bank statement import', () => {
     );
     expect(forbidden.status).toBe(403);
     expect(await countRows(app, 'statements')).toBe(before);
+    expect(await transactionsOf(app, payee.accountNumber)).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { sepayAdapter } from '../../../src/callbacks/sepay.js';
 import { hmacHex, parseTimestampedSignature, vietnamLocalToIso } from '../../../src/callbacks/signing.js';
 import type { CallbackAdapter } from '../../../src/callbacks/types.js';
 import { loadConfig } from '../../../src/config.js';
+import { MAX_TRANSACTION_AMOUNT } from '../../../src/transactions/amount.js';
 
 // Copies of the samples in shared/providers/.
 const shared = (name: string) =>
@@ -99,29 +100,32 @@ describe('payOS', () => {
   });
 });
 
+// Casso's own sample: the body from its webhook v2 verification example.
+const cassoSample = {
+  error: 0,
+  data: {
+    id: 0,
+    reference: 'MA_GIAO_DICH_THU_NGHIEM',
+    description: 'giao dich thu nghiem',
+    amount: 599000,
+    runningBalance: 25000000,
+    transactionDateTime: '2024-10-03 15:06:37',
+    accountNumber: '88888888',
+    bankName: 'VPBank',
+    bankAbbreviation: 'VPB',
+    virtualAccountNumber: '',
+    virtualAccountName: '',
+    counterAccountName: 'NGUYEN VAN A',
+    counterAccountNumber: '8888888888',
+    counterAccountBankId: '970415',
+    counterAccountBankName: 'VietinBank',
+  },
+};
+
 describe('Casso', () => {
-  // Casso's own sample: secret, body and X-Casso-Signature from its webhook v2 verification example.
+  // Casso's secret and X-Casso-Signature for cassoSample, from the same example.
+  const body = cassoSample;
   const secret = 'mgExMrjj4i7a1p8Cs6LmFbpCd8lbw4sSX4LZXPag7TKazeIogtR90tvWYTkwQbvs';
-  const body = {
-    error: 0,
-    data: {
-      id: 0,
-      reference: 'MA_GIAO_DICH_THU_NGHIEM',
-      description: 'giao dich thu nghiem',
-      amount: 599000,
-      runningBalance: 25000000,
-      transactionDateTime: '2024-10-03 15:06:37',
-      accountNumber: '88888888',
-      bankName: 'VPBank',
-      bankAbbreviation: 'VPB',
-      virtualAccountNumber: '',
-      virtualAccountName: '',
-      counterAccountName: 'NGUYEN VAN A',
-      counterAccountNumber: '8888888888',
-      counterAccountBankId: '970415',
-      counterAccountBankName: 'VietinBank',
-    },
-  };
   const t = '1727948258788';
   const v1 =
     'ed0a4bd2e826d5cb69988cdb141e6c1a080e21f3b57eb72cd78192220042b9e7dde0868fc667faea8e224900fa7904e7c88dfa098032fb2d6b6996856e8b7ff3';
@@ -231,4 +235,32 @@ describe('generic', () => {
     expect(vietnamLocalToIso('2026-11-20 00:30:00')).toBe('2026-11-19T17:30:00.000Z');
     expect(vietnamLocalToIso('20/11/2026')).toBeUndefined();
   });
+});
+
+describe('the size of a credit, the same bound in every adapter', () => {
+  const payos = JSON.parse(shared('payos.json'));
+  const sepay = JSON.parse(shared('sepay.json'));
+  const generic = {
+    id: 'a',
+    accountNumber: '1',
+    amount: 5000,
+    description: 'x',
+    bookedAt: '2026-11-20T07:00:00Z',
+  };
+  const adapters: [CallbackAdapter, (amount: number) => unknown][] = [
+    [payosAdapter, (amount) => ({ ...payos, data: { ...payos.data, amount } })],
+    [cassoAdapter, (amount) => ({ ...cassoSample, data: { ...cassoSample.data, amount } })],
+    [sepayAdapter, (transferAmount) => ({ ...sepay, transferAmount })],
+    [genericAdapter, (amount) => ({ ...generic, amount })],
+  ];
+
+  it.each(adapters.map(([adapter, body]) => ({ name: adapter.name, adapter, body })))(
+    '$name: up to 100 billion VND, not one đồng more',
+    ({ adapter, body }) => {
+      const parsed = adapter.parse(body(MAX_TRANSACTION_AMOUNT));
+      expect(parsed).toMatchObject({ ok: true, credit: { amount: MAX_TRANSACTION_AMOUNT } });
+      const refused = adapter.parse(body(MAX_TRANSACTION_AMOUNT + 1));
+      expect(refused).toMatchObject({ ok: false, reason: expect.stringContaining('100,000,000,000') });
+    },
+  );
 });

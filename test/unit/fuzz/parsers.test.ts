@@ -11,6 +11,7 @@ import { parseCamt053 } from '../../../src/statements/camt053.js';
 import { parseStatementCsv } from '../../../src/statements/csv.js';
 import { parseStatement } from '../../../src/statements/import.js';
 import { parseBankDate, parseVnd, StatementError } from '../../../src/statements/line.js';
+import { isTransactionAmount } from '../../../src/transactions/amount.js';
 import { extractReferenceCodes } from '../../../src/vietqr/memo.js';
 import { decodeVietQr } from '../../../src/vietqr/payload.js';
 import { isValidReferenceCode } from '../../../src/vietqr/reference-code.js';
@@ -160,7 +161,7 @@ describe('bank statements', () => {
       fc.property(fc.oneof(anyText, csv), (text) => {
         const parsed = onlyThrows(StatementError, () => parseStatementCsv(text));
         for (const line of parsed?.lines ?? []) {
-          expect(Number.isSafeInteger(line.amount) && line.amount > 0).toBe(true);
+          expect(isTransactionAmount(line.amount)).toBe(true);
           expect(Number.isNaN(line.bookedAt.getTime())).toBe(false);
         }
       }),
@@ -214,7 +215,7 @@ describe('bank statements', () => {
     fc.assert(
       fc.property(fc.oneof(anyText, camt), (xml) => {
         const parsed = onlyThrows(StatementError, () => parseCamt053(xml));
-        for (const line of parsed?.lines ?? []) expect(Number.isSafeInteger(line.amount)).toBe(true);
+        for (const line of parsed?.lines ?? []) expect(isTransactionAmount(line.amount)).toBe(true);
       }),
       runs,
     );

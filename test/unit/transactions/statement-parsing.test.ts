@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCamt053 } from '../../../src/statements/camt053.js';
 import { parseStatementCsv } from '../../../src/statements/csv.js';
 import { parseBankDate, parseVnd, StatementError } from '../../../src/statements/line.js';
+import { MAX_TRANSACTION_AMOUNT } from '../../../src/transactions/amount.js';
 
 describe('VND amounts as banks print them', () => {
   it('reads thousands separators and refuses fractions', () => {
@@ -68,6 +69,30 @@ describe('CSV statements', () => {
     expect(parseStatementCsv(csv).lines.map((l) => l.lineKey)).toEqual(a);
   });
 
+  it('refuses, naming the row, an amount larger than any transaction (a misread cell, not a payment)', () => {
+    const header = 'Ngày giao dịch,Ghi nợ,Ghi có,Mô tả';
+    const refusal = (csv: string) => {
+      try {
+        parseStatementCsv(csv);
+      } catch (e) {
+        if (e instanceof StatementError) return e.details;
+      }
+      return 'read';
+    };
+    const tooLarge = (row: number, text: string) => [
+      { row, message: `amount "${text}" is above 100,000,000,000 VND, the largest transaction accepted` },
+    ];
+    expect(parseStatementCsv(`${header}\n20/11/2026,,"100.000.000.000",x\n`).lines[0]?.amount).toBe(
+      MAX_TRANSACTION_AMOUNT,
+    );
+    expect(refusal(`${header}\n20/11/2026,,"100.000.000.001",x\n`)).toEqual(tooLarge(2, '100.000.000.001'));
+    expect(refusal(`${header}\n20/11/2026,"500.000.000.000",,x\n`)).toEqual(tooLarge(2, '500.000.000.000'));
+    const signed = 'Ngày giao dịch,Số tiền,Mô tả';
+    expect(refusal(`${signed}\n20/11/2026,1,a\n20/11/2026,-100000000001,b\n`)).toEqual(
+      tooLarge(3, '-100000000001'),
+    );
+  });
+
   it('refuses a file without a usable header', () => {
     expect(() => parseStatementCsv('a,b\n1,2\n')).toThrow(StatementError);
   });
@@ -90,5 +115,23 @@ describe('camt.053', () => {
     ]);
     expect(() => parseCamt053(xml.replace('Ccy="VND">1000', 'Ccy="USD">1000'))).toThrow(StatementError);
     expect(() => parseCamt053('<x/>')).toThrow(StatementError);
+  });
+
+  it('refuses an entry larger than any transaction, naming it', () => {
+    const entry = (amount: string) =>
+      `<Ntry><Amt Ccy="VND">${amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-11-20</Dt></BookgDt></Ntry>`;
+    const xml = (...amounts: string[]) =>
+      `<Document><BkToCstmrStmt><Stmt>${amounts.map(entry).join('')}</Stmt></BkToCstmrStmt></Document>`;
+    expect(parseCamt053(xml('100000000000.00')).lines.map((l) => l.amount)).toEqual([MAX_TRANSACTION_AMOUNT]);
+    expect(() => parseCamt053(xml('1000', '100000000001'))).toThrow(
+      expect.objectContaining({
+        details: [
+          {
+            entry: 2,
+            message: 'amount "100000000001" is above 100,000,000,000 VND, the largest transaction accepted',
+          },
+        ],
+      }),
+    );
   });
 });
