@@ -9,7 +9,7 @@ import { type Db, type DbOrTx, queryRows, type Tx } from '../db/client.js';
 import { perDb } from '../db/prepared.js';
 import { payees } from '../payees/tables.js';
 import { units } from '../units/tables.js';
-import { generateReferenceCode } from '../vietqr/reference-code.js';
+import { referenceCodes } from '../vietqr/reference-code.js';
 import { deriveStatus, type PaymentRequestStatus } from './status.js';
 import { paymentRequestBatches, paymentRequestEvents, paymentRequests } from './tables.js';
 
@@ -373,9 +373,10 @@ export async function insertPaymentRequests(
     if (attempt === REFERENCE_ATTEMPTS) throw new Error('could not find free reference codes');
     const byReference = new Map<string, number>();
     const payloads = new Map<string, string>();
+    const nextReference = referenceCodes(pending.length);
     const records = pending.map((i) => {
-      let reference = generateReferenceCode();
-      while (byReference.has(reference)) reference = generateReferenceCode();
+      let reference = nextReference();
+      while (byReference.has(reference)) reference = nextReference();
       byReference.set(reference, i);
       const r = rows[i]!;
       const payload = r.payloadFor(reference);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,6 +8,7 @@ import {
   REFERENCE_ALPHABET,
   REFERENCE_LENGTH,
   REFERENCE_PREFIX,
+  referenceCodes,
 } from '../../src/vietqr/reference-code.js';
 
 /** A random source that replays `bytes` (then zeros), to drive the generator deterministically. */
@@ -53,6 +55,39 @@ describe('generateReferenceCode', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 500; i++) for (const c of generateReferenceCode().slice(2, 9)) seen.add(c);
     expect(seen.size).toBe(31);
+  });
+});
+
+describe('referenceCodes', () => {
+  it('draws the randomness of a whole batch at once, each byte used once', () => {
+    const draws: Uint8Array[] = [];
+    const counted = (n: number) => {
+      const b = randomBytes(n);
+      draws.push(b);
+      return b;
+    };
+    const next = referenceCodes(16, counted);
+    const codes = Array.from({ length: 16 }, next);
+    for (const code of codes) expect(isValidReferenceCode(code)).toBe(true);
+    expect(new Set(codes).size).toBe(16);
+    // One draw for 16 codes, unless the rejected byte values (8 in 256) ran it out.
+    expect(draws.length).toBeLessThanOrEqual(2);
+    expect(draws[0]).toHaveLength(16 * 14);
+    // Byte for byte, the codes are what the generator makes of the draw read in order.
+    const replayed = replay([...draws.flatMap((d) => [...d])]);
+    expect(Array.from({ length: 16 }, () => generateReferenceCode(replayed))).toEqual(codes);
+  });
+
+  it('draws again when the batch needs more than it drew', () => {
+    let drawn = 0;
+    const next = referenceCodes(1, (n) => {
+      drawn++;
+      // The first draw is all rejected values; the next ones are usable.
+      return drawn === 1 ? new Uint8Array(n).fill(250) : randomBytes(n);
+    });
+    expect(isValidReferenceCode(next())).toBe(true);
+    expect(isValidReferenceCode(next())).toBe(true);
+    expect(drawn).toBe(3);
   });
 });
 
