@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client.js';
-import { matchTransaction } from '../transactions/matcher.js';
-import { type RecordOutcome, recordCredit, toMatchAfterRecording } from '../transactions/record.js';
+import { recordAndMatch } from '../transactions/ingest.js';
 import { unconfirmedCredits } from '../transactions/store.js';
 import { parseCamt053 } from './camt053.js';
 import { parseStatementCsv } from './csv.js';
-import { type ParsedStatement, StatementError, vietnamDay } from './line.js';
+import { type ParsedStatement, StatementError, type StatementLine, vietnamDay } from './line.js';
 
 export type StatementReport = {
   statementId: string;
@@ -85,49 +84,35 @@ export async function importStatement(
       )
     )[0]!.id;
 
+  // Debit lines are counted, not reconciled: the service reconciles what its payees receive.
+  const credits = parsed.lines.filter((l) => l.direction === 'in');
   let alreadyKnown = 0;
   let created = 0;
-  let debits = 0;
-  const recordedLines: RecordOutcome[] = [];
-  for (const line of parsed.lines) {
-    if (line.direction === 'out') {
-      debits++;
-      continue;
-    }
-    const [row] = await queryRows<{ id: number }>(
+  for (let at = 0; at < credits.length; at += LINES_PER_BATCH) {
+    const batch = credits.slice(at, at + LINES_PER_BATCH);
+    const lineIds = await storeLines(db, statementId, accountNumber, batch);
+    const recorded = await recordAndMatch(
       db,
-      sql`with ins as (
-            insert into statement_lines (statement_id, account_number, line_key, direction, amount, booked_at, memo, reference, raw)
-            values (${statementId}, ${accountNumber}, ${line.lineKey}, ${line.direction}, ${line.amount},
-              ${line.bookedAt.toISOString()}::timestamptz, ${line.memo}, ${line.reference ?? null}, ${line.raw})
-            on conflict (account_number, line_key) do nothing returning id
-          )
-          select id from ins
-          union all
-          select id from statement_lines where account_number = ${accountNumber} and line_key = ${line.lineKey}
-          limit 1`,
+      batch.map((line) => ({
+        channel: 'statement',
+        sourceRef: `${accountNumber}:${line.lineKey}`,
+        statementLineId: lineIds.get(line.lineKey)!,
+        direction: 'in',
+        accountNumber,
+        amount: line.amount,
+        memo: line.memo,
+        bookedAt: line.bookedAt,
+        bookedDateOnly: line.dateOnly,
+        counterpartyAccount: line.counterpartyAccount,
+        counterpartyName: line.counterpartyName,
+        bankReference: line.reference,
+      })),
     );
-    const recorded = await recordCredit(db, {
-      channel: 'statement',
-      sourceRef: `${accountNumber}:${line.lineKey}`,
-      statementLineId: Number(row!.id),
-      direction: 'in',
-      accountNumber,
-      amount: line.amount,
-      memo: line.memo,
-      bookedAt: line.bookedAt,
-      bookedDateOnly: line.dateOnly,
-      counterpartyAccount: line.counterpartyAccount,
-      counterpartyName: line.counterpartyName,
-      bankReference: line.reference,
-    });
-    if (recorded.outcome === 'created') created++;
-    else alreadyKnown++;
-    recordedLines.push(recorded);
+    for (const r of recorded) {
+      if (r.outcome === 'created') created++;
+      else alreadyKnown++;
+    }
   }
-  const { match, rematch } = toMatchAfterRecording(recordedLines);
-  for (const id of match) await matchTransaction(db, id);
-  for (const id of rematch) await matchTransaction(db, id, { retryUnmatched: true });
 
   const periodStart = new Date(`${from}T00:00:00+07:00`);
   const periodEnd = new Date(new Date(`${to}T00:00:00+07:00`).getTime() + 86_400_000);
@@ -138,10 +123,10 @@ export async function importStatement(
     format: parsed.format,
     from,
     to,
-    lines: parsed.lines.length - debits,
+    lines: credits.length,
     alreadyKnown,
     created,
-    debits,
+    debits: parsed.lines.length - credits.length,
     conflicts: missing.map((t) => ({
       transactionId: t.id,
       amount: t.amount,
@@ -151,4 +136,51 @@ export async function importStatement(
       reason: 'not_in_statement',
     })),
   };
+}
+
+/**
+ * Lines per batch: each batch is stored in one statement, then recorded and matched as callbacks are
+ * (recordAndMatch), so a market's day of several thousand lines is a few dozen statements, not three
+ * database round trips per line.
+ */
+const LINES_PER_BATCH = 500;
+
+/**
+ * Stores a batch of credit lines, each once per account however often it is imported (its line key), and
+ * returns every line's id by line key, the new and the already stored alike.
+ */
+async function storeLines(
+  db: Db,
+  statementId: string,
+  accountNumber: string,
+  lines: StatementLine[],
+): Promise<Map<string, number>> {
+  const input = JSON.stringify(
+    lines.map((l) => ({
+      line_key: l.lineKey,
+      amount: l.amount,
+      booked_at: l.bookedAt.toISOString(),
+      memo: l.memo,
+      reference: l.reference ?? null,
+      raw: l.raw,
+    })),
+  );
+  // The select does not see the insert's rows (one snapshot), so each line comes back once: new or old.
+  const rows = await queryRows<{ id: number; lineKey: string }>(
+    db,
+    sql`with input as (
+          select * from jsonb_to_recordset(${input}::jsonb)
+            as x(line_key text, amount int8, booked_at timestamptz, memo text, reference text, raw text)
+        ), ins as (
+          insert into statement_lines (statement_id, account_number, line_key, direction, amount, booked_at, memo, reference, raw)
+          select ${statementId}, ${accountNumber}, line_key, 'in', amount, booked_at, memo, reference, raw from input
+          on conflict (account_number, line_key) do nothing
+          returning id, line_key
+        )
+        select id, line_key as "lineKey" from ins
+        union all
+        select id, line_key from statement_lines
+        where account_number = ${accountNumber} and line_key in (select line_key from input)`,
+  );
+  return new Map(rows.map((r) => [r.lineKey, Number(r.id)]));
 }

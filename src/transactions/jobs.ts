@@ -1,10 +1,10 @@
-import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { loadCallbackEvents, type StoredEvent } from '../callbacks/store.js';
 import type { AppDeps } from '../deps.js';
 import type { JobDefinition } from '../jobs/types.js';
-import { matchTransaction, matchTransactions } from './matcher.js';
-import { type CreditReport, recordCredits, toMatchAfterRecording } from './record.js';
+import { recordAndMatch } from './ingest.js';
+import { matchTransaction } from './matcher.js';
+import type { CreditReport } from './record.js';
 
 const reportOf = (e: StoredEvent): CreditReport => {
   const c = e.credit;
@@ -26,28 +26,9 @@ const reportOf = (e: StoredEvent): CreditReport => {
   };
 };
 
-/**
- * Stored callback events → their transactions, recorded in one database transaction for the whole batch
- * (step 1), then matched in another (step 2), each in a fixed number of statements (record.ts and
- * matcher.ts say how a batch keeps the outcome of one event after another, and why concurrent batches
- * cannot deadlock). Two transactions, so the advisory locks of step 1 — which batches sharing an account
- * and amount wait on — are held only while recording. A merged credit was already matched through its
- * first channel; a re-run after a crash between the steps finds it `pending` and matches it.
- */
+/** Stored callback events → their matched transactions, as one batch (ingest.ts). */
 export async function ingestEvents(deps: Pick<AppDeps, 'db'>, events: StoredEvent[]): Promise<string[]> {
-  if (events.length === 0) return [];
-  // Derived state: both steps commit without waiting for the disk (see ASYNC_COMMIT_NOTE in matcher.ts).
-  const recorded = await deps.db.transaction(async (tx) => {
-    await tx.execute(sql`select set_config('synchronous_commit', 'off', true)`);
-    return recordCredits(tx, events.map(reportOf));
-  });
-  const { match, rematch } = toMatchAfterRecording(recorded);
-  if (match.length + rematch.length > 0) {
-    await deps.db.transaction(async (tx) => {
-      await tx.execute(sql`select set_config('synchronous_commit', 'off', true)`);
-      await matchTransactions(tx, [...match, ...rematch], { retryUnmatched: new Set(rematch) });
-    });
-  }
+  const recorded = await recordAndMatch(deps.db, events.map(reportOf));
   return recorded.map((r) => r.transactionId);
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../../src/db/client.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import {
   countRows,
@@ -179,6 +180,77 @@ describe('bank statement import', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toMatchObject({ lines: 2, alreadyKnown: 1, created: 1 });
     expect(await transactionsOf(app, stall.accountNumber)).toHaveLength(5);
+  });
+
+  it('a statement longer than a batch: each line in file order, once, whichever batch it falls in', async () => {
+    const { commune, hamlets } = await createCommune(app);
+    const school = await createPayee(app, commune, { kind: 'school', stallNo: undefined });
+    const account = school.accountNumber;
+    const a = await createRequest(app, school, hamlets[0]!, 100_000);
+    const b = await createRequest(app, school, hamlets[0]!, 100_000);
+    const reported = `DA BAO QUA SEPAY ${uniqueId()}`.toUpperCase();
+    const now = vn(-10);
+    await postCallback(
+      app,
+      'sepay',
+      sepayCallback({
+        accountNumber: account,
+        transferAmount: 77_000,
+        content: reported,
+        transactionDate: now.local,
+      }),
+    );
+    await settle(app);
+    // 1,201 lines: three batches of up to 500. Request A is paid in the first batch and again in the
+    // second (a duplicate); B half in the second and the rest in the third; the callback's credit is
+    // in the third.
+    const special = new Map<number, [number, string]>([
+      [4, [100_000, `HOC PHI ${a.reference}`]],
+      [699, [100_000, `HOC PHI ${a.reference} LAN 2`]],
+      [999, [50_000, `HOC PHI ${b.reference}`]],
+      [1_099, [77_000, reported]],
+      [1_149, [50_000, `CON LAI ${b.reference}`]],
+    ]);
+    const lines = Array.from({ length: 1_201 }, (_, i) => {
+      const [amount, memo] = special.get(i) ?? [10_000 + i, `chuyen tien ${i}`];
+      return `${now.csv},FT${uniqueId()}${i},${amount},${memo}`;
+    });
+    const csv = ['Ngày giao dịch,Số tham chiếu,Ghi có,Mô tả', ...lines].join('\n');
+    const statusCounts = async () =>
+      Object.fromEntries(
+        (
+          await queryRows<{ status: string; n: string }>(
+            app.deps.db,
+            sql`select status, count(*) as n from transactions where account_number = ${account} group by 1`,
+          )
+        ).map((r) => [r.status, Number(r.n)]),
+      );
+
+    const first = await postStatement(csv, 'text/csv', `?accountNumber=${account}`);
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body).toMatchObject({ lines: 1_201, created: 1_200, alreadyKnown: 1, conflicts: [] });
+    // Paid twice: the second payment is a duplicate, kept on the request for the refund.
+    expect(await getRequest(app, a.id)).toMatchObject({ status: 'overpaid', paidAmount: 200_000 });
+    expect(await getRequest(app, b.id)).toMatchObject({ status: 'paid', paidAmount: 100_000 });
+    const after = await statusCounts();
+    // The callback's credit found no request: it stays unmatched, now with the statement as a second source.
+    expect(after).toEqual({ matched: 2, duplicate: 1, partial: 1, unmatched: 1_197 });
+    expect(await countRows(app, 'allocations', sql`payment_request_id in (${a.id}, ${b.id})`)).toBe(4);
+    // In file order: the later of A's two payments is the duplicate, the earlier of B's the partial one.
+    const memoOf = async (status: string) =>
+      (
+        await queryRows<{ memo: string }>(
+          app.deps.db,
+          sql`select memo from transactions where account_number = ${account} and status = ${status}`,
+        )
+      ).map((r) => r.memo);
+    expect(await memoOf('duplicate')).toEqual([`HOC PHI ${a.reference} LAN 2`]);
+    expect(await memoOf('partial')).toEqual([`HOC PHI ${b.reference}`]);
+
+    const again = await postStatement(csv, 'text/csv', `?accountNumber=${account}`);
+    expect(again.body).toMatchObject({ lines: 1_201, created: 0, alreadyKnown: 1_201 });
+    expect(await statusCounts()).toEqual(after);
+    expect(await countRows(app, 'statement_lines', sql`account_number = ${account}`)).toBe(1_201);
   });
 
   it('refuses an unreadable statement, a wrong account and an outsider, storing nothing', async () => {
