@@ -10,8 +10,9 @@
  *   afterwards (--keep keeps it). Redis: REDIS_URL, or (default) an empty logical database of the local
  *   Redis, whose keys are removed afterwards.
  * - The API (`ROLE=api`) and a worker are child processes, compiled first (`npm run build`) and run as
- *   deployed (`node dist/src/main.js`, `node dist/workers/all.js`); so is the hello-world server, so the
- *   load generator (this process) never shares their event loop.
+ *   deployed (`node --max-old-space-size=256 dist/src/main.js`, `node --max-old-space-size=128
+ *   dist/workers/all.js`); so is the hello-world server, so the load generator (this process) never
+ *   shares their event loop.
  * - Callbacks are measured end to end: HTTP → stored → matched (the transactions counted after the load,
  *   with the time the backlog took to drain), and the acknowledgement latency at a fixed rate.
  * - Metrics are read from rollups; 10M transactions' worth of rollup rows are written in bulk with
@@ -396,7 +397,8 @@ async function main() {
     const profileDir = path.join(workDir, 'profiles');
     const nodeArgs = (name: string) =>
       args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, name)}`] : [];
-    // The worker's heap cap, as the README deploys it (Running on PostgreSQL and Redis).
+    // The heap caps the README deploys the processes with (Running on PostgreSQL and Redis).
+    const apiHeap = ['--max-old-space-size=256'];
     const workerHeap = ['--max-old-space-size=128'];
     const env = {
       DATABASE_URL: database.url,
@@ -419,7 +421,7 @@ async function main() {
       'dist/src/main.js',
       { ...env, ROLE: 'api' },
       path.join(workDir, 'api.log'),
-      nodeArgs('api'),
+      [...apiHeap, ...nodeArgs('api')],
     );
     const worker = startChild('worker', 'dist/workers/all.js', env, path.join(workDir, 'worker.log'), [
       ...workerHeap,
