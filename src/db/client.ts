@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
+import { type ExtractTablesWithRelations, type SQL, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
@@ -115,6 +115,18 @@ function preparing(sql: postgres.Sql): postgres.Sql {
       },
     });
   return wrap(sql);
+}
+
+/**
+ * Runs `work` in a database transaction that commits without waiting for the disk (synchronous_commit
+ * off), for writes that can be redone from what was committed durably before: derived state
+ * (ASYNC_COMMIT_NOTE in transactions/matcher.ts) and the outbox relay's deletes.
+ */
+export async function asyncCommitTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select set_config('synchronous_commit', 'off', true)`);
+    return work(tx);
+  });
 }
 
 /** Runs raw SQL and returns its rows, whichever driver is underneath (they shape results differently). */

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { queryRows } from '../db/client.js';
+import { asyncCommitTransaction, queryRows } from '../db/client.js';
 import type { AppDeps } from '../deps.js';
 import type { JobDefinition } from '../jobs/types.js';
 import { ingestEventsJob } from '../transactions/jobs.js';
@@ -25,9 +25,8 @@ export async function relayOutbox(
   const deadline = Date.now() + budgetMs;
   let moved = 0;
   for (;;) {
-    const n = await deps.db.transaction(async (tx) => {
-      // Losing this delete in a crash only re-enqueues the rows: no need to wait for the disk.
-      await tx.execute(sql`set local synchronous_commit = off`);
+    // Losing this delete in a crash only re-enqueues the rows: no need to wait for the disk.
+    const n = await asyncCommitTransaction(deps.db, async (tx) => {
       const rows = await queryRows<{ topic: string; ref_id: number }>(
         tx,
         sql`delete from outbox where id in (

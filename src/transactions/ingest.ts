@@ -1,5 +1,4 @@
-import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import { asyncCommitTransaction, type Db } from '../db/client.js';
 import { matchTransactions } from './matcher.js';
 import { type CreditReport, type RecordOutcome, recordCredits, toMatchAfterRecording } from './record.js';
 
@@ -15,16 +14,12 @@ import { type CreditReport, type RecordOutcome, recordCredits, toMatchAfterRecor
 export async function recordAndMatch(db: Db, reports: CreditReport[]): Promise<RecordOutcome[]> {
   if (reports.length === 0) return [];
   // Derived state: both steps commit without waiting for the disk (see ASYNC_COMMIT_NOTE in matcher.ts).
-  const recorded = await db.transaction(async (tx) => {
-    await tx.execute(sql`select set_config('synchronous_commit', 'off', true)`);
-    return recordCredits(tx, reports);
-  });
+  const recorded = await asyncCommitTransaction(db, (tx) => recordCredits(tx, reports));
   const { match, rematch } = toMatchAfterRecording(recorded);
   if (match.length + rematch.length > 0) {
-    await db.transaction(async (tx) => {
-      await tx.execute(sql`select set_config('synchronous_commit', 'off', true)`);
-      await matchTransactions(tx, [...match, ...rematch], { retryUnmatched: new Set(rematch) });
-    });
+    await asyncCommitTransaction(db, (tx) =>
+      matchTransactions(tx, [...match, ...rematch], { retryUnmatched: new Set(rematch) }),
+    );
   }
   return recorded;
 }

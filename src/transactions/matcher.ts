@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { type Db, type DbOrTx, queryRows } from '../db/client.js';
+import { asyncCommitTransaction, type Db, type DbOrTx, queryRows } from '../db/client.js';
 import { type NewAllocationEvent, recordAllocationEvent, recordAllocationEvents } from '../events/store.js';
 import { type PaymentFact, recordPaymentFacts } from '../metrics/facts.js';
 import { deriveStatus } from '../payment-requests/status.js';
@@ -64,11 +64,8 @@ export async function matchTransaction(
   transactionId: string,
   options: { retryUnmatched?: boolean } = {},
 ): Promise<string | undefined> {
-  return db.transaction(async (tx) => {
-    await tx.execute(sql`select set_config('synchronous_commit', 'off', true)`);
-    const outcomes = await matchTransactions(tx, [transactionId], options);
-    return outcomes.get(transactionId);
-  });
+  const outcomes = await asyncCommitTransaction(db, (tx) => matchTransactions(tx, [transactionId], options));
+  return outcomes.get(transactionId);
 }
 
 type PayeeRow = {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { type Db, type DbOrTx, queryRows } from '../db/client.js';
+import { asyncCommitTransaction, type Db, type DbOrTx, queryRows } from '../db/client.js';
 import { extractReferenceCodes } from '../vietqr/memo.js';
 import { compatibleWith, FINGERPRINT_WINDOW_MINUTES } from './fingerprint.js';
 
@@ -56,12 +56,9 @@ export function toMatchAfterRecording(recorded: RecordOutcome[]): { match: strin
  * account and amount are serialised by an advisory lock, so concurrent channels cannot both create it.
  */
 export async function recordCredit(db: Db, r: CreditReport): Promise<RecordOutcome> {
-  return db.transaction(async (tx) => {
-    // Derived state: commit without waiting for the disk (see ASYNC_COMMIT_NOTE in matcher.ts).
-    await tx.execute(sql`select set_config('synchronous_commit', 'off', true)`);
-    const [outcome] = await recordCredits(tx, [r]);
-    return outcome!;
-  });
+  // Derived state: commit without waiting for the disk (see ASYNC_COMMIT_NOTE in matcher.ts).
+  const [outcome] = await asyncCommitTransaction(db, (tx) => recordCredits(tx, [r]));
+  return outcome!;
 }
 
 /**
