@@ -30,23 +30,21 @@ export type TransactionRow = {
   allocated_amount: number;
 };
 
-/**
+/*
  * ASYNC_COMMIT_NOTE: what the workers write (transactions, sources, automatic allocations, their facts)
  * is derived from callback events that were committed durably before the provider got its 2xx. Those
- * worker transactions commit with synchronous_commit off: they do not wait for the disk, and a crash can
- * lose at most the last few hundred milliseconds of them, which the sweep redoes from the events
- * (unprocessed events, `pending` transactions). Manual actions keep synchronous commits.
+ * worker transactions commit with synchronous_commit off (asyncCommitTransaction in db/client.ts): they do
+ * not wait for the disk, and a crash can lose at most the last few hundred milliseconds of them, which the
+ * sweep redoes from the events (unprocessed events, `pending` transactions). Manual actions keep
+ * synchronous commits.
  */
-export async function lockTransaction(
-  tx: DbOrTx,
-  id: string,
-  options: { asyncCommit?: boolean } = {},
-): Promise<TransactionRow | undefined> {
+
+/** A transaction's row, locked for the caller's database transaction (a person allocating or ignoring it). */
+export async function lockTransaction(tx: DbOrTx, id: string): Promise<TransactionRow | undefined> {
   const [row] = await queryRows<TransactionRow>(
     tx,
     sql`select id, direction, account_number, bank_bin, amount::int8 as amount, memo, reference_codes, booked_at,
           counterparty_account, status, ignore_reason, allocated_amount::int8 as allocated_amount
-          ${options.asyncCommit ? sql`, set_config('synchronous_commit', 'off', true) as async_commit` : sql``}
         from transactions where id = ${id} for update`,
   );
   return row

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { cassoSignedString } from '../../src/callbacks/casso.js';
@@ -32,6 +33,11 @@ export const vnLocal = (offsetS = 0) =>
   new Date(Date.now() + offsetS * 1000 + 7 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
 
 export type Signed = { body: string; headers: Record<string, string> };
+
+/** Casso's webhook v2 sample (its documentation's verification example). */
+const cassoSample = JSON.parse(
+  readFileSync(new URL('../fixtures/providers/casso.json', import.meta.url), 'utf8'),
+) as { error: number; data: Record<string, unknown> };
 
 export function genericCallback(
   fields: Partial<{
@@ -146,24 +152,17 @@ export function cassoCallback(
   }>,
   options: { secret?: string; tMs?: number } = {},
 ): Signed {
+  // Casso's documentation sample with this credit's fields: the same keys in the same order.
   const parsed = {
-    error: 0,
+    ...cassoSample,
     data: {
+      ...cassoSample.data,
       id: fields.id ?? Number.parseInt(uniqueId().slice(-7), 36),
       reference: fields.reference ?? `FT${uniqueId()}`,
       description: fields.description ?? 'giao dich',
       amount: fields.amount ?? 599_000,
-      runningBalance: 25_000_000,
       transactionDateTime: fields.transactionDateTime ?? vnLocal(),
       accountNumber: fields.accountNumber ?? '88888888',
-      bankName: 'VPBank',
-      bankAbbreviation: 'VPB',
-      virtualAccountNumber: '',
-      virtualAccountName: '',
-      counterAccountName: 'NGUYEN VAN A',
-      counterAccountNumber: '8888888888',
-      counterAccountBankId: '970415',
-      counterAccountBankName: 'VietinBank',
     },
   };
   const t = String(options.tMs ?? Date.now());

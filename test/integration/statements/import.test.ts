@@ -40,6 +40,10 @@ const vn = (offsetMin = 0) => {
   };
 };
 
+/** A credit SePay reports to `accountNumber`, booked at `at` (Vietnam local time, "YYYY-MM-DD HH:mm:ss"). */
+const reportBySepay = (accountNumber: string, transferAmount: number, content: string, at: string) =>
+  postCallback(app, 'sepay', sepayCallback({ accountNumber, transferAmount, content, transactionDate: at }));
+
 async function postStatement(body: string, contentType: string, query = '', key?: string) {
   const res = await fetch(`${app.url}/v1/statements${query}`, {
     method: 'POST',
@@ -58,26 +62,8 @@ describe('bank statement import', () => {
     const memoA = `NGUYEN VAN A chuyen tien ${uniqueId()}`.toUpperCase();
     const now = vn(-5);
     // A: reported by SePay and listed by the bank. C: reported by SePay only.
-    await postCallback(
-      app,
-      'sepay',
-      sepayCallback({
-        accountNumber: account,
-        transferAmount: 50_000,
-        content: memoA,
-        transactionDate: now.local,
-      }),
-    );
-    await postCallback(
-      app,
-      'sepay',
-      sepayCallback({
-        accountNumber: account,
-        transferAmount: 77_000,
-        content: 'khong co trong sao ke',
-        transactionDate: now.local,
-      }),
-    );
+    await reportBySepay(account, 50_000, memoA, now.local);
+    await reportBySepay(account, 77_000, 'khong co trong sao ke', now.local);
     await settle(app);
     const request = await createRequest(app, school, hamlets[0]!, 120_000);
     const refB = `FT${uniqueId()}`;
@@ -158,16 +144,7 @@ describe('bank statement import', () => {
     const now = vn(-5);
     const memo = `PHO BO ${uniqueId()}`.toUpperCase();
     for (const content of ['tien hang 1', 'tien hang 2', 'tien hang 3', memo]) {
-      const res = await postCallback(
-        app,
-        'sepay',
-        sepayCallback({
-          accountNumber: stall.accountNumber,
-          transferAmount: 35_000,
-          content,
-          transactionDate: now.local,
-        }),
-      );
+      const res = await reportBySepay(stall.accountNumber, 35_000, content, now.local);
       expect(res.status).toBe(200);
     }
     await settle(app);
@@ -190,16 +167,7 @@ describe('bank statement import', () => {
     const b = await createRequest(app, school, hamlets[0]!, 100_000);
     const reported = `DA BAO QUA SEPAY ${uniqueId()}`.toUpperCase();
     const now = vn(-10);
-    await postCallback(
-      app,
-      'sepay',
-      sepayCallback({
-        accountNumber: account,
-        transferAmount: 77_000,
-        content: reported,
-        transactionDate: now.local,
-      }),
-    );
+    await reportBySepay(account, 77_000, reported, now.local);
     await settle(app);
     // 1,201 lines: three batches of up to 500. Request A is paid in the first batch and again in the
     // second (a duplicate); B half in the second and the rest in the third; the callback's credit is

@@ -9,7 +9,7 @@ import type { CallbackAdapter } from '../../../src/callbacks/types.js';
 import { loadConfig } from '../../../src/config.js';
 import { MAX_TRANSACTION_AMOUNT } from '../../../src/transactions/amount.js';
 
-// Copies of the samples in shared/providers/.
+// Copies of the samples in shared/providers/, and Casso's from its documentation.
 const shared = (name: string) =>
   readFileSync(new URL(`../../fixtures/providers/${name}`, import.meta.url), 'utf8');
 const now = new Date('2026-11-20T07:02:40Z');
@@ -100,27 +100,8 @@ describe('payOS', () => {
   });
 });
 
-// Casso's own sample: the body from its webhook v2 verification example.
-const cassoSample = {
-  error: 0,
-  data: {
-    id: 0,
-    reference: 'MA_GIAO_DICH_THU_NGHIEM',
-    description: 'giao dich thu nghiem',
-    amount: 599000,
-    runningBalance: 25000000,
-    transactionDateTime: '2024-10-03 15:06:37',
-    accountNumber: '88888888',
-    bankName: 'VPBank',
-    bankAbbreviation: 'VPB',
-    virtualAccountNumber: '',
-    virtualAccountName: '',
-    counterAccountName: 'NGUYEN VAN A',
-    counterAccountNumber: '8888888888',
-    counterAccountBankId: '970415',
-    counterAccountBankName: 'VietinBank',
-  },
-};
+// Casso's own sample: the body from its webhook v2 verification example (test/fixtures/providers/casso.json).
+const cassoSample = JSON.parse(shared('casso.json')) as { error: number; data: Record<string, unknown> };
 
 describe('Casso', () => {
   // Casso's secret and X-Casso-Signature for cassoSample, from the same example.
